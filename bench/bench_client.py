@@ -1,0 +1,177 @@
+"""Client-side CPU cost of the SDK versus the same loop written with raw httpx.
+
+    .venv/bin/python bench/bench_client.py [--rounds 40] [--batch 50]
+
+A minimal HTTP/1.1 keep-alive server (raw asyncio, canned JSON bodies) runs in a separate process,
+so its CPU time is not counted. The loops alternate in small batches — SDK, raw, SDK, raw, ... —
+and each round's ratio is `SDK CPU / raw CPU` (`time.process_time`); the medians are printed.
+
+- get:  `ProductPurchasesApi.get_product_purchase` (typed `GetProductPurchaseResponse`) versus
+  `httpx.Client.get(url).json()`.
+- list: `list_product_purchases(per_page=100)` (typed, 100 purchases) versus the same raw.
+
+Targets (issue 2): get <= 1.10x, list <= 1.30x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import socket
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+PRODUCT = "a7d3779e-8aab-4d34-875a-824be51b3ff7"
+PURCHASE = "206ca0c8-4261-4a16-990f-1bf3f62d7d25"
+TOKEN = "bench-token"
+
+
+def _purchase(i: int) -> dict[str, object]:
+    return {
+        "id": f"206ca0c8-4261-4a16-990f-{i:012d}",
+        "userId": f"40c44504-caf7-4321-9569-{i:012d}",
+        "productId": PRODUCT,
+        "revoked": i % 7 == 0,
+        "createdAt": "2024-05-01T12:00:00.123456Z",
+        "updatedAt": "2024-05-02T08:30:00.654321Z",
+    }
+
+
+def _response(body: dict[str, object]) -> bytes:
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    head = (
+        "HTTP/1.1 200 OK\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(payload)}\r\n"
+        "x-ratelimit-limit: 300\r\n"
+        "x-ratelimit-remaining: 299\r\n"
+        "x-ratelimit-reset: 1700000000\r\n"
+        "\r\n"
+    )
+    return head.encode() + payload
+
+
+def _serve(sock: socket.socket) -> None:
+    single = _response({"data": _purchase(1)})
+    page = _response(
+        {
+            "data": [_purchase(i) for i in range(100)],
+            "cursors": {"prev": None, "next": "bmV4dA"},
+            "connections": [],
+            "meta": {"perPage": 100},
+        }
+    )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                line = head.split(b"\r\n", 1)[0]
+                path = line.split(b" ")[1]
+                writer.write(page if b"perPage" in path else single)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, sock=sock)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def _measure(fn: Callable[[], object], n: int) -> float:
+    start = time.process_time()
+    for _ in range(n):
+        fn()
+    return time.process_time() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--batch", type=int, default=50, help="calls per batch (get)")
+    args = parser.parse_args()
+
+    import httpx
+
+    import gmodstore_sdk
+    from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    host = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = multiprocessing.get_context("fork").Process(target=_serve, args=(sock,), daemon=True)
+    server.start()
+    sock.close()
+
+    config = gmodstore_sdk.Configuration(host=host, access_token=TOKEN)
+    sdk_client = gmodstore_sdk.ApiClient(config)
+    api = ProductPurchasesApi(sdk_client)
+    raw = httpx.Client(
+        headers={
+            "Accept": "application/json",
+            "User-Agent": "raw",
+            "Authorization": f"Bearer {TOKEN}",
+        },
+        timeout=httpx.Timeout(30.0, connect=5.0),
+    )
+    get_url = f"{host}/api/v3/products/{PRODUCT}/purchases/{PURCHASE}"
+    list_url = f"{host}/api/v3/products/{PRODUCT}/purchases?perPage=100"
+
+    Case = tuple[Callable[[], object], Callable[[], object], int, float]
+    cases: dict[str, Case] = {
+        "get": (
+            lambda: api.get_product_purchase(PRODUCT, PURCHASE),
+            lambda: raw.get(get_url).json(),
+            args.batch,
+            1.10,
+        ),
+        "list(per_page=100)": (
+            lambda: api.list_product_purchases(PRODUCT, per_page=100),
+            lambda: raw.get(list_url).json(),
+            max(5, args.batch // 5),
+            1.30,
+        ),
+    }
+    try:
+        for name, (sdk_call, raw_call, batch, target) in cases.items():
+            for _ in range(batch):  # warm up connections, caches and code paths
+                sdk_call()
+                raw_call()
+            ratios = []
+            sdk_total = raw_total = 0.0
+            for _ in range(args.rounds):
+                sdk_cpu = _measure(sdk_call, batch)
+                raw_cpu = _measure(raw_call, batch)
+                sdk_total += sdk_cpu
+                raw_total += raw_cpu
+                if raw_cpu > 0:
+                    ratios.append(sdk_cpu / raw_cpu)
+            calls = batch * args.rounds
+            ratio = statistics.median(ratios)
+            verdict = "ok" if ratio <= target else "OVER TARGET"
+            print(
+                f"{name:20} median ratio {ratio:.3f}x (target <= {target:.2f}x, {verdict}); "
+                f"CPU per 1,000 calls: SDK {sdk_total / calls * 1000:.3f} s, "
+                f"raw {raw_total / calls * 1000:.3f} s; {args.rounds} rounds x {batch} calls"
+            )
+    finally:
+        sdk_client.close()
+        raw.close()
+        server.terminate()
+        server.join()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""Bulk grant / revoke / restore: one SDK call sequence per item, each item ends in a result.
+
+Items are independent: a failed item is recorded and the run goes on. Errors that would fail every
+remaining item the same way (bad token, missing scope, unreachable host) stop the run instead
+(:func:`gmodstore_cli.errors.is_fatal`). Every operation checks the current state first, so a
+re-run reports "already owned" / "already revoked" instead of failing, and ``--dry-run`` can say
+what would change without changing it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import typer
+
+from gmodstore_cli import render
+from gmodstore_cli.errors import Context, describe, is_fatal
+from gmodstore_cli.session import Connection, errors_to_exit, open_api
+from gmodstore_sdk import ApiClient, BadRequestException, OpenApiException
+from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
+from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
+from gmodstore_sdk.model.product_purchase import ProductPurchase
+from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
+from gmodstore_sdk.model.update_product_purchase_payload import UpdateProductPurchasePayload
+
+
+class Status(str, Enum):
+    """How one item ended; the ``status`` field of machine-readable results."""
+
+    done = "done"
+    already = "already"
+    would = "would"
+    failed = "failed"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one bulk item."""
+
+    target: str
+    status: Status
+    message: str
+    purchase: ProductPurchase | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "status": self.status.value,
+            "message": self.message,
+            "purchaseId": self.purchase.id if self.purchase else None,
+            "userId": self.purchase.user_id if self.purchase else None,
+            "revoked": self.purchase.revoked if self.purchase else None,
+        }
+
+
+def find_purchase(api: ProductPurchasesApi, product: str, user_id: str) -> ProductPurchase | None:
+    """The purchase of ``product`` owned by ``user_id`` (revoked or not), if any."""
+    page = api.list_product_purchases(
+        product, per_page=1, filter=ProductPurchaseFilter(user_id=user_id)
+    )
+    return page.data[0] if page.data else None
+
+
+def grant(api: ProductPurchasesApi, product: str, user_id: str, *, dry_run: bool) -> Result:
+    """Give ``user_id`` a purchase of ``product`` unless they already have one."""
+    if dry_run:
+        existing = find_purchase(api, product, user_id)
+        return (
+            _owned(product, user_id, existing)
+            if existing
+            else Result(user_id, Status.would, "would grant")
+        )
+    try:
+        created = api.create_product_purchase(
+            product, new_product_purchase_payload=NewProductPurchasePayload(user_id=user_id)
+        ).data
+    except BadRequestException as exc:
+        # The API answers 400 both for "already has a purchase" and for an unknown user; the
+        # purchase list tells them apart without depending on the wording of the message.
+        existing = find_purchase(api, product, user_id)
+        if existing is None:
+            raise exc from None
+        return _owned(product, user_id, existing)
+    return Result(user_id, Status.done, "granted", created)
+
+
+def _owned(product: str, user_id: str, existing: ProductPurchase) -> Result:
+    if not existing.revoked:
+        return Result(user_id, Status.already, "already owned", existing)
+    # Granting must not silently undo a revocation (chargebacks, bans): say how to restore.
+    return Result(
+        user_id,
+        Status.failed,
+        f"owns revoked purchase {existing.id}; to give access back run: "
+        f"gmodstore purchases restore {product} --user {user_id}",
+        existing,
+    )
+
+
+def set_revoked(
+    api: ProductPurchasesApi,
+    product: str,
+    target: str,
+    *,
+    revoked: bool,
+    by_user: bool,
+    dry_run: bool,
+) -> Result:
+    """Revoke (``revoked=True``) or restore one purchase, addressed by its id or its owner."""
+    if by_user:
+        found = find_purchase(api, product, target)
+        if found is None:
+            return Result(target, Status.failed, f"user has no purchase of product {product}")
+        purchase = found
+    else:
+        purchase = api.get_product_purchase(product, target).data
+    verb = "revoke" if revoked else "restore"
+    if purchase.revoked == revoked:
+        return Result(
+            target, Status.already, "already revoked" if revoked else "already active", purchase
+        )
+    if dry_run:
+        return Result(target, Status.would, f"would {verb}", purchase)
+    updated = api.update_product_purchase(
+        product,
+        purchase.id,
+        update_product_purchase_payload=UpdateProductPurchasePayload(revoked=revoked),
+    ).data
+    return Result(target, Status.done, f"{verb}d", updated)
+
+
+Operation = Callable[[ProductPurchasesApi, str], Result]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One bulk command: what to do to each target and how to talk about it."""
+
+    product: str
+    targets: Sequence[str]
+    operation: Operation
+    label: str
+    """Progress bar description, e.g. ``"Granting"``."""
+    labels: dict[str, str]
+    """Summary label per status, e.g. ``{"done": "granted", "already": "already owned"}``."""
+    by_user: Callable[[str], bool]
+    """Whether a target is a user id (else a purchase id), for error messages."""
+
+
+def execute(conn: Connection, job: Job, fmt: render.OutputFormat) -> None:
+    """Run ``job`` with a progress bar, print every result and the summary.
+
+    Exits 1 if any item failed. A fatal error (or Ctrl-C) prints what was done so far, then the
+    error line.
+    """
+    results: list[Result] = []
+    with errors_to_exit(conn, Context(product=job.product, write=True)):
+        try:
+            with open_api(conn) as (client, api):
+                # One read first: a bad token, a missing read scope, another team's product or an
+                # unknown product fail here once, not once per item.
+                api.list_product_purchases(job.product, per_page=1)
+                enabled = render.progress_enabled() and not conn.debug
+                with render.progress(job.label, len(job.targets), enabled=enabled) as bar:
+                    results.extend(_run(client, api, job, bar))
+        except (OpenApiException, KeyboardInterrupt):
+            if results:  # only fatal errors and Ctrl-C can stop a started run
+                report(results, fmt, job.labels)
+                render.note(
+                    f"Stopped after {len(results)} of {len(job.targets)}; re-running is safe."
+                )
+            raise
+    if report(results, fmt, job.labels):
+        raise typer.Exit(1)
+
+
+def _run(
+    client: ApiClient, api: ProductPurchasesApi, job: Job, bar: render.ProgressHandle
+) -> Iterator[Result]:
+    for target in job.targets:
+        bar.status(_rate_limit_status(client))
+        try:
+            result = job.operation(api, target)
+        except OpenApiException as exc:
+            if is_fatal(exc):
+                raise
+            if job.by_user(target):
+                ctx = Context(product=job.product, user=target, write=True)
+            else:
+                ctx = Context(product=job.product, purchase=target, write=True)
+            result = Result(target, Status.failed, describe(exc, ctx))
+        bar.advance()
+        yield result
+
+
+def report(results: Sequence[Result], fmt: render.OutputFormat, labels: dict[str, str]) -> bool:
+    """Print every result (stdout) and the summary (stderr); True if any item failed."""
+    writer = render.RowWriter(fmt, render.RESULT_COLUMNS, render.RESULT_FIELDS)
+    counts: dict[str, int] = {}
+    for result in results:
+        writer.write(result.row())
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+    writer.close()
+    failures = [r.row() for r in results if r.status is Status.failed]
+    render.summary(counts, labels, failures)
+    return bool(failures)
+
+
+def _rate_limit_status(client: ApiClient) -> str:
+    """Say so on the bar when the next request will wait for the rate-limit window to reset."""
+    limit = client.rate_limit
+    if limit is None or limit.remaining is None or limit.remaining > 0:
+        return ""
+    if limit.reset is None:
+        return "waiting for the rate limit to reset"
+    until = time.strftime("%H:%M:%S", time.localtime(limit.reset))
+    return f"rate limit reached: waiting until {until}"

@@ -1,0 +1,261 @@
+"""Setting up data by hand: users, teams, products, tokens, and the test and demo seeds.
+
+These functions bypass the API (and so write no outbox events); the CLI and the testing helper
+use them. Ids are returned as strings, the way they appear on the wire.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from .service import READ, WRITE_SCOPE, hash_token
+from .storage import repository as repo
+from .storage.db import WRITE
+from .storage.tables import utcnow
+
+__all__ = [
+    "ALL_SCOPES",
+    "DemoSeed",
+    "SeedIds",
+    "SeedTokens",
+    "SandboxSeed",
+    "add_team_member",
+    "create_product",
+    "create_team",
+    "create_token",
+    "create_user",
+    "new_token_string",
+    "seed_demo",
+    "seed_testing",
+]
+
+ALL_SCOPES = (READ, WRITE_SCOPE)
+
+
+def new_token_string() -> str:
+    """A fresh personal access token (shown once; only its hash is stored)."""
+    return "gms_" + secrets.token_urlsafe(32)
+
+
+def create_user(engine: Engine, *, name: str | None = None) -> str:
+    user_id = uuid.uuid4()
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        repo.insert_user(conn, user_id=user_id, name=name, now=utcnow())
+    return str(user_id)
+
+
+def create_team(
+    engine: Engine, *, name: str, owner_id: str | None = None, member_ids: Iterable[str] = ()
+) -> str:
+    team_id = uuid.uuid4()
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        repo.insert_team(conn, team_id=team_id, name=name, now=utcnow())
+        if owner_id is not None:
+            repo.add_team_member(conn, team_id=team_id, user_id=uuid.UUID(owner_id), role="owner")
+        for member in member_ids:
+            if member != owner_id:
+                repo.add_team_member(conn, team_id=team_id, user_id=uuid.UUID(member))
+    return str(team_id)
+
+
+def add_team_member(engine: Engine, *, team_id: str, user_id: str) -> None:
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        repo.add_team_member(conn, team_id=uuid.UUID(team_id), user_id=uuid.UUID(user_id))
+
+
+def create_product(engine: Engine, *, team_id: str, name: str) -> str:
+    product_id = uuid.uuid4()
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        repo.insert_product(
+            conn, product_id=product_id, team_id=uuid.UUID(team_id), name=name, now=utcnow()
+        )
+    return str(product_id)
+
+
+def create_token(
+    engine: Engine,
+    *,
+    user_id: str,
+    scopes: Sequence[str] = ALL_SCOPES,
+    name: str | None = None,
+    expires_at: datetime | None = None,
+) -> str:
+    """Store a new token for `user_id` and return its plaintext (the only time it is available)."""
+    token = new_token_string()
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        repo.insert_token(
+            conn,
+            token_hash=hash_token(token),
+            user_id=uuid.UUID(user_id),
+            scopes=list(scopes),
+            name=name,
+            expires_at=expires_at,
+            now=utcnow(),
+        )
+    return token
+
+
+@dataclass(frozen=True)
+class SeedIds:
+    """Ids created by `seed_testing` (see docs/ARCHITECTURE.md)."""
+
+    team_id: str
+    other_team_id: str
+    owner_user_id: str
+    other_owner_user_id: str
+    product_id: str
+    empty_product_id: str
+    other_team_product_id: str
+    purchase_ids: list[str] = field(default_factory=list)
+    owner_user_ids: list[str] = field(default_factory=list)
+    revoked_purchase_ids: list[str] = field(default_factory=list)
+    free_user_ids: list[str] = field(default_factory=list)
+    other_team_purchase_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SeedTokens:
+    token: str
+    read_token: str
+    write_token: str
+    other_team_token: str
+    expired_token: str
+
+
+@dataclass(frozen=True)
+class SandboxSeed:
+    ids: SeedIds
+    tokens: SeedTokens
+
+
+def _users(conn: object, count: int, prefix: str, now: datetime) -> list[uuid.UUID]:
+    ids = [uuid.uuid4() for _ in range(count)]
+    rows = [{"id": u, "name": f"{prefix} {i + 1}", "created_at": now} for i, u in enumerate(ids)]
+    repo.insert_users_bulk(conn, rows=rows)  # type: ignore[arg-type]
+    return ids
+
+
+def _purchases(
+    product_id: uuid.UUID, users: Sequence[uuid.UUID], revoked: set[int], start: datetime
+) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for i, user in enumerate(users):
+        at = start + timedelta(seconds=i)
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "product_id": product_id,
+                "user_id": user,
+                "revoked": i in revoked,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    return rows
+
+
+def seed_testing(
+    engine: Engine, *, purchases: int = 30, free_users: int = 30, other_purchases: int = 5
+) -> SandboxSeed:
+    """A small, fast seed: two teams, three products, `purchases` purchases (every 6th revoked)."""
+    now = utcnow()
+    start = now - timedelta(days=1)
+    team_a, team_b = uuid.uuid4(), uuid.uuid4()
+    product, empty, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    revoked = {i for i in range(purchases) if i % 6 == 3}
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        owner, reader, writer, other_owner = _users(conn, 4, "Staff", now)
+        buyers = _users(conn, purchases, "Customer", now)
+        free = _users(conn, free_users, "Visitor", now)
+        repo.insert_team(conn, team_id=team_a, name="Team A", now=now)
+        repo.insert_team(conn, team_id=team_b, name="Team B", now=now)
+        repo.add_team_member(conn, team_id=team_a, user_id=owner, role="owner")
+        repo.add_team_member(conn, team_id=team_a, user_id=reader)
+        repo.add_team_member(conn, team_id=team_a, user_id=writer)
+        repo.add_team_member(conn, team_id=team_b, user_id=other_owner, role="owner")
+        for pid, team, name in (
+            (product, team_a, "Seeded Addon"),
+            (empty, team_a, "Empty Addon"),
+            (other, team_b, "Other Team Addon"),
+        ):
+            repo.insert_product(conn, product_id=pid, team_id=team, name=name, now=now)
+        rows = _purchases(product, buyers, revoked, start)
+        other_rows = _purchases(other, buyers[:other_purchases], set(), start)
+        repo.insert_purchases_bulk(conn, rows=rows + other_rows)
+    ids = SeedIds(
+        team_id=str(team_a),
+        other_team_id=str(team_b),
+        owner_user_id=str(owner),
+        other_owner_user_id=str(other_owner),
+        product_id=str(product),
+        empty_product_id=str(empty),
+        other_team_product_id=str(other),
+        purchase_ids=[str(r["id"]) for r in rows],
+        owner_user_ids=[str(r["user_id"]) for r in rows],
+        revoked_purchase_ids=[str(r["id"]) for r in rows if r["revoked"]],
+        free_user_ids=[str(u) for u in free],
+        other_team_purchase_ids=[str(r["id"]) for r in other_rows],
+    )
+    tokens = SeedTokens(
+        token=create_token(engine, user_id=str(owner), name="owner"),
+        read_token=create_token(engine, user_id=str(reader), scopes=[READ], name="read"),
+        write_token=create_token(engine, user_id=str(writer), scopes=[WRITE_SCOPE], name="write"),
+        other_team_token=create_token(engine, user_id=str(other_owner), name="other team"),
+        expired_token=create_token(
+            engine, user_id=str(owner), name="expired", expires_at=now - timedelta(hours=1)
+        ),
+    )
+    return SandboxSeed(ids, tokens)
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """What `seed_demo` created; `token` is the plaintext of a read+write token of the owner."""
+
+    team_id: str
+    owner_user_id: str
+    member_user_ids: list[str]
+    product_ids: list[str]
+    user_ids: list[str]
+    purchase_count: int
+    token: str
+
+
+def seed_demo(engine: Engine, *, users: int = 50, seed: int = 7) -> DemoSeed:
+    """Demo data: a team (owner + 2 members), 3 products, `users` customers who each bought every
+    product (one purchase per product and user; about one in ten revoked), and an owner token."""
+    rng = random.Random(seed)
+    now = utcnow()
+    team = uuid.uuid4()
+    products = [uuid.uuid4() for _ in range(3)]
+    names = ["Advanced Inventory", "Vehicle Dealer", "Police Armory"]
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        owner, *members = _users(conn, 3, "Team member", now)
+        customers = _users(conn, users, "Customer", now)
+        repo.insert_team(conn, team_id=team, name="Demo Team", now=now)
+        repo.add_team_member(conn, team_id=team, user_id=owner, role="owner")
+        for member in members:
+            repo.add_team_member(conn, team_id=team, user_id=member)
+        rows: list[dict[str, object]] = []
+        for k, (product, name) in enumerate(zip(products, names, strict=True)):
+            repo.insert_product(conn, product_id=product, team_id=team, name=name, now=now)
+            buyers = rng.sample(customers, len(customers))
+            revoked = {i for i in range(len(buyers)) if rng.random() < 0.1}
+            rows += _purchases(product, buyers, revoked, now - timedelta(days=30 - k))
+        repo.insert_purchases_bulk(conn, rows=rows)
+    return DemoSeed(
+        team_id=str(team),
+        owner_user_id=str(owner),
+        member_user_ids=[str(m) for m in members],
+        product_ids=[str(p) for p in products],
+        user_ids=[str(c) for c in customers],
+        purchase_count=len(rows),
+        token=create_token(engine, user_id=str(owner), name="demo"),
+    )

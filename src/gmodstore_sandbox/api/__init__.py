@@ -1,0 +1,3 @@
+"""HTTP layer: thin routes over `gmodstore_sandbox.service`."""
+
+from __future__ import annotations

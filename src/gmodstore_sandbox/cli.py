@@ -1,0 +1,237 @@
+"""``gmodstore sandbox ...``: run the server and set up its data by hand.
+
+Mounted lazily by the ``gmodstore`` command. Only typer and the standard library are imported here;
+each command imports the server stack itself.
+
+    $ gmodstore sandbox serve --demo
+    $ gmodstore sandbox users add --name Alice
+    $ gmodstore sandbox teams add "My Team" --member <user id>
+    $ gmodstore sandbox products add "My Addon" --team <team id>
+    $ gmodstore sandbox token create --user <user id> --scopes product-purchases:read
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .webhooks.cli import purchases_app, webhooks_app
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["app"]
+
+DEFAULT_DATABASE_URL = "sqlite:///./sandbox.db"
+SCOPES = ("product-purchases:read", "product-purchases:write")
+
+app = typer.Typer(help="Local API server to develop and test against.", no_args_is_help=True)
+token_app = typer.Typer(help="Personal access tokens.", no_args_is_help=True)
+users_app = typer.Typer(help="Users.", no_args_is_help=True)
+teams_app = typer.Typer(help="Teams.", no_args_is_help=True)
+products_app = typer.Typer(help="Products.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(users_app, name="users")
+app.add_typer(teams_app, name="teams")
+app.add_typer(products_app, name="products")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(purchases_app, name="purchases")
+
+DatabaseUrl = Annotated[
+    str,
+    typer.Option(
+        "--database-url",
+        envvar="GMODSTORE_SANDBOX_DATABASE_URL",
+        help="SQLAlchemy URL: sqlite:///path.db or postgresql://user@host/db.",
+    ),
+]
+
+
+def _engine(database_url: str) -> Engine:
+    from .settings import Settings
+    from .storage.db import create_tables, make_engine
+
+    engine = make_engine(Settings(database_url=database_url).database_url, pool_size=1)
+    create_tables(engine)
+    return engine
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def _check_uuid(value: str, what: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise _fail(f"{what} {value!r} is not a UUID") from None
+
+
+def _exists(engine: Engine, table: str, value: str) -> bool:
+    from sqlalchemy import select
+
+    from .storage.tables import Base
+
+    column = Base.metadata.tables[table].c.id
+    with engine.connect() as conn:
+        return conn.execute(select(column).where(column == uuid.UUID(value))).first() is not None
+
+
+_DURATION = re.compile(r"^(\d+)([smhdw]?)$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90``, ``90s``, ``15m``, ``12h``, ``30d``, ``2w`` -> timedelta."""
+    match = _DURATION.match(text.strip().lower())
+    if match is None or int(match.group(1)) == 0:
+        raise typer.BadParameter(f"{text!r} is not a duration like 3600, 15m, 12h or 30d")
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _print_demo(engine: Engine) -> None:
+    from .admin import seed_demo
+
+    seed = seed_demo(engine)
+    typer.echo(
+        f"Seeded demo data: team {seed.team_id}, {len(seed.user_ids)} users, "
+        f"{seed.purchase_count} purchases of {len(seed.product_ids)} products:"
+    )
+    for product_id in seed.product_ids:
+        typer.echo(f"  product {product_id}")
+    typer.echo(f"Owner user {seed.owner_user_id}; token (read + write, shown once):")
+    typer.echo(seed.token)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    rate_limit: Annotated[
+        int, typer.Option(min=0, help="Requests per token per minute; 0 turns the limit off.")
+    ] = 60,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed demo data, print a token.")] = False,
+) -> None:
+    """Serve the API under /api/v3 and /v3 (OpenAPI document at /openapi.json)."""
+    import uvicorn
+
+    from .app import create_app
+    from .settings import Settings
+
+    settings = Settings(database_url=database_url, rate_limit=rate_limit)
+    if demo:
+        engine = _engine(settings.database_url)
+        try:
+            _print_demo(engine)
+        finally:
+            engine.dispose()
+    typer.echo(f"Sandbox API at http://{host}:{port}/api/v3 (and /v3); Ctrl+C to stop.")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def seed(database_url: DatabaseUrl = DEFAULT_DATABASE_URL) -> None:
+    """Seed demo data (a team, 3 products, 50 users, their purchases) and print a token."""
+    engine = _engine(database_url)
+    try:
+        _print_demo(engine)
+    finally:
+        engine.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option("--user", help="Id of the user who owns the token.")],
+    scopes: Annotated[
+        str, typer.Option(help="Comma-separated scopes.")
+    ] = "product-purchases:read,product-purchases:write",
+    expires_in: Annotated[
+        str | None, typer.Option(help="Lifetime such as 3600, 15m, 12h or 30d (default: never).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="A label for the token.")] = None,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+) -> None:
+    """Create a personal access token and print it (it is stored hashed: shown only once)."""
+    from .admin import create_token
+    from .storage.tables import utcnow
+
+    user_id = _check_uuid(user, "user")
+    wanted = [s.strip() for s in scopes.split(",") if s.strip()]
+    unknown = sorted(set(wanted) - set(SCOPES))
+    if unknown:
+        raise _fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}")
+    expires_at = None if expires_in is None else utcnow() + parse_duration(expires_in)
+    engine = _engine(database_url)
+    try:
+        if not _exists(engine, "users", user_id):
+            raise _fail(f"no user {user_id}")
+        token = create_token(
+            engine, user_id=user_id, scopes=wanted, name=name, expires_at=expires_at
+        )
+    finally:
+        engine.dispose()
+    typer.echo(token)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+) -> None:
+    """Create a user and print its id."""
+    from .admin import create_user
+
+    engine = _engine(database_url)
+    try:
+        typer.echo(create_user(engine, name=name))
+    finally:
+        engine.dispose()
+
+
+@teams_app.command("add")
+def teams_add(
+    name: Annotated[str, typer.Argument(help="Team name.")],
+    member: Annotated[
+        list[str] | None,
+        typer.Option("--member", help="User id of a member (repeatable; the first is the owner)."),
+    ] = None,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+) -> None:
+    """Create a team and print its id."""
+    from .admin import create_team
+
+    members = [_check_uuid(m, "member") for m in member or []]
+    engine = _engine(database_url)
+    try:
+        missing = [m for m in members if not _exists(engine, "users", m)]
+        if missing:
+            raise _fail(f"no user {', '.join(missing)}")
+        owner = members[0] if members else None
+        typer.echo(create_team(engine, name=name, owner_id=owner, member_ids=members[1:]))
+    finally:
+        engine.dispose()
+
+
+@products_app.command("add")
+def products_add(
+    name: Annotated[str, typer.Argument(help="Product name.")],
+    team: Annotated[str, typer.Option("--team", help="Id of the team that owns the product.")],
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+) -> None:
+    """Create a product owned by a team and print its id."""
+    from .admin import create_product
+
+    team_id = _check_uuid(team, "team")
+    engine = _engine(database_url)
+    try:
+        if not _exists(engine, "teams", team_id):
+            raise _fail(f"no team {team_id}")
+        typer.echo(create_product(engine, team_id=team_id, name=name))
+    finally:
+        engine.dispose()

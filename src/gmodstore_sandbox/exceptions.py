@@ -1,0 +1,92 @@
+"""Domain errors raised by the service layer. No HTTP here: `errors.py` maps them to responses.
+
+SandboxError
+├── Unauthenticated      token missing, unknown or expired
+├── RateLimited          the token used up its window (.state)
+├── Forbidden            ├── NotTeamMember   └── MissingScope (.scope)
+├── NotFound             ├── ProductNotFound └── PurchaseNotFound
+└── InvalidInput         .errors: field -> messages
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ratelimit import RateState
+
+__all__ = [
+    "Forbidden",
+    "InvalidInput",
+    "MissingScope",
+    "NotFound",
+    "NotTeamMember",
+    "ProductNotFound",
+    "PurchaseNotFound",
+    "RateLimited",
+    "SandboxError",
+    "Unauthenticated",
+]
+
+
+class SandboxError(Exception):
+    """Base of the domain errors; ``message`` is the client-facing text."""
+
+    message = "Something went wrong."
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+
+class Unauthenticated(SandboxError):
+    message = "Unauthenticated."
+
+
+class RateLimited(SandboxError):
+    message = "Too Many Attempts."
+
+    def __init__(self, state: RateState) -> None:
+        super().__init__()
+        self.state = state
+
+
+class Forbidden(SandboxError):
+    message = "This action is unauthorized."
+
+
+class NotTeamMember(Forbidden):
+    message = "You are not a member of the team that owns this product."
+
+
+class MissingScope(Forbidden):
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"Your token does not have the required scope: {scope}.")
+        self.scope = scope
+
+
+class NotFound(SandboxError):
+    message = "Not found."
+
+
+class ProductNotFound(NotFound):
+    message = "The product could not be found."
+
+
+class PurchaseNotFound(NotFound):
+    message = "The purchase could not be found."
+
+
+class InvalidInput(SandboxError):
+    """Validation failed; `errors` maps field names (``userId``, ``filter.revoked``) to messages."""
+
+    def __init__(self, errors: dict[str, list[str]], message: str | None = None) -> None:
+        if message is None:
+            messages = [m for ms in errors.values() for m in ms]
+            message = messages[0] if messages else "The given data was invalid."
+            if len(messages) > 1:
+                extra = len(messages) - 1
+                message += f" (and {extra} more error{'s' if extra > 1 else ''})"
+        super().__init__(message)
+        self.errors = errors

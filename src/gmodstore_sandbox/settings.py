@@ -1,0 +1,56 @@
+"""Sandbox configuration: ``GMODSTORE_SANDBOX_*`` environment variables or arguments."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Everything `create_app` needs.
+
+    >>> Settings(database_url="postgresql://postgres@127.0.0.1/sandbox").database_url
+    'postgresql+psycopg://postgres@127.0.0.1/sandbox'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GMODSTORE_SANDBOX_", extra="ignore")
+
+    database_url: str = "sqlite:///./sandbox.db"
+    """SQLAlchemy URL. SQLite file by default; PostgreSQL through psycopg 3."""
+    rate_limit: int = Field(default=60, ge=0)
+    """Requests per token per window; 0 turns the limit off (429 is never sent)."""
+    rate_limit_window: float = Field(default=60.0, gt=0)
+    """Length of the fixed rate-limit window, in seconds."""
+    cursor_secret: SecretStr | None = None
+    """HMAC key for pagination cursors. Unset: a random key per process (cursors die on restart)."""
+    token_cache_seconds: float = Field(default=5.0, ge=0)
+    """How long a verified token stays cached in memory (0 disables the cache)."""
+    create_tables: bool = True
+    """Create missing tables at startup (``metadata.create_all``)."""
+    pool_size: int = Field(default=20, ge=1)
+    """Database connections kept open; the thread pool serves up to 40 requests at once."""
+    webhook_worker: bool = True
+    """Deliver webhooks from this server process (``gmodstore_sandbox.webhooks``)."""
+    webhook_poll_interval: float = Field(default=0.25, gt=0)
+    """Seconds between looks at the outbox when there is nothing to deliver."""
+    webhook_retry_backoff: float = Field(default=5.0, ge=0)
+    """Seconds before the first webhook retry; doubled for each further one."""
+    webhook_max_attempts: int = Field(default=5, ge=1)
+    """Tries per webhook delivery before it is marked failed."""
+    webhook_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a webhook receiver has to answer."""
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _none_means_off(cls, value: object) -> object:
+        return 0 if value is None else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg_driver(cls, value: str) -> str:
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value

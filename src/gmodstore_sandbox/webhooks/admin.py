@@ -1,0 +1,198 @@
+"""Webhook endpoints and sandbox-side purchase deletion, for the CLI and tests (no HTTP API).
+
+>>> add_endpoint(engine, team="Team A", url="http://127.0.0.1:8001/hook").secret  # doctest: +SKIP
+'whsec_...'
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import Connection, Engine
+
+from ..schemas import dump_json, parse_uuid, purchase_dict
+from ..storage import repository as repo
+from ..storage.db import WRITE
+from ..storage.tables import utcnow
+from . import store
+from .signing import new_secret
+
+__all__ = [
+    "EVENT_TYPES",
+    "Endpoint",
+    "WebhookAdminError",
+    "add_endpoint",
+    "delete_purchase",
+    "list_deliveries",
+    "list_endpoints",
+    "remove_endpoint",
+]
+
+EVENT_TYPES = (
+    "product_purchase.created",
+    "product_purchase.revoked",
+    "product_purchase.unrevoked",
+    "product_purchase.deleted",
+)
+DELETED = "product_purchase.deleted"
+
+
+class WebhookAdminError(Exception):
+    """Bad input to an admin operation; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A webhook endpoint; `secret` is only filled in by `add_endpoint`."""
+
+    id: str
+    team_id: str
+    team_name: str
+    url: str
+    event_types: tuple[str, ...] | None
+    created_at: datetime
+    secret: str | None = None
+
+
+def add_endpoint(
+    engine: Engine, *, team: str, url: str, event_types: Sequence[str] | None = None
+) -> Endpoint:
+    """Register `url` for the events of `team` (an id or a name); all event types by default.
+
+    Raises:
+        WebhookAdminError: unknown or ambiguous team, bad URL, unknown event type.
+    """
+    url = _check_url(url)
+    events = _check_events(event_types)
+    endpoint_id, secret, now = uuid.uuid4(), new_secret(), utcnow()
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        team_id, team_name = _resolve_team(conn, team)
+        store.insert_endpoint(
+            conn,
+            endpoint_id=endpoint_id,
+            team_id=team_id,
+            url=url,
+            secret=secret,
+            event_types=events,
+            now=now,
+        )
+    return Endpoint(str(endpoint_id), str(team_id), team_name, url, events, now, secret=secret)
+
+
+def list_endpoints(
+    engine: Engine, *, team: str | None = None, include_secrets: bool = False
+) -> list[Endpoint]:
+    """Every endpoint (of `team`, if given), oldest first; with secrets only if asked."""
+    with engine.connect() as conn:
+        team_id = None if team is None else _resolve_team(conn, team)[0]
+        rows = store.list_endpoints(conn, team_id=team_id)
+    return [
+        Endpoint(
+            str(row.id),
+            str(row.team_id),
+            row.team_name,
+            row.url,
+            tuple(row.event_types.split()) if row.event_types else None,
+            row.created_at,
+            row.secret if include_secrets else None,
+        )
+        for row in rows
+    ]
+
+
+def remove_endpoint(engine: Engine, *, endpoint_id: str) -> bool:
+    """Delete an endpoint and its delivery log; False when there is no such endpoint."""
+    parsed = parse_uuid(endpoint_id)
+    if parsed is None:
+        return False
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        return store.delete_endpoint(conn, endpoint_id=parsed)
+
+
+def list_deliveries(
+    engine: Engine,
+    *,
+    endpoint_id: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[tuple[store.DeliveryRow, list[store.AttemptRow]]]:
+    """The latest deliveries, newest first, each with its attempts (see `store.list_deliveries`)."""
+    parsed = None
+    if endpoint_id is not None:
+        parsed = parse_uuid(endpoint_id)
+        if parsed is None:
+            raise WebhookAdminError(f"not an endpoint id: {endpoint_id!r}")
+    with engine.connect() as conn:
+        return store.list_deliveries(conn, endpoint_id=parsed, status=status, limit=limit)
+
+
+def delete_purchase(
+    engine: Engine, *, purchase_id: str, product_id: str | None = None
+) -> dict[str, Any] | None:
+    """Delete a purchase and write its ``product_purchase.deleted`` event in the same transaction.
+
+    Returns the purchase as it was (the event's ``data``), or None if there is no such purchase.
+    """
+    purchase = parse_uuid(purchase_id)
+    product = None if product_id is None else parse_uuid(product_id)
+    if purchase is None or (product_id is not None and product is None):
+        return None
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        row = store.lock_purchase_for_delete(conn, purchase_id=purchase, product_id=product)
+        if row is None:
+            return None
+        data = purchase_dict(row)
+        store.delete_purchase_row(conn, purchase_id=purchase)
+        repo.insert_outbox_event(
+            conn,
+            event_type=DELETED,
+            purchase_id=row.id,
+            product_id=row.product_id,
+            team_id=row.team_id,
+            # The same JSON the API returns for this purchase, as for the other events.
+            payload={"eventType": DELETED, "data": orjson.loads(dump_json(data))},
+            now=utcnow(),
+        )
+    return orjson.loads(dump_json(data))  # type: ignore[no-any-return]
+
+
+def _resolve_team(conn: Connection, team: str) -> tuple[uuid.UUID, str]:
+    teams = store.find_teams(conn, team=team)
+    if not teams:
+        raise WebhookAdminError(f"no team with id or name {team!r}")
+    if len(teams) > 1:
+        raise WebhookAdminError(f"several teams are named {team!r}; pass the team id")
+    return teams[0].id, teams[0].name
+
+
+def _check_url(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise WebhookAdminError(f"invalid URL {url!r}: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise WebhookAdminError(f"the URL must be http:// or https:// with a host, not {url!r}")
+    return url
+
+
+def _check_events(event_types: Sequence[str] | None) -> tuple[str, ...] | None:
+    if not event_types:
+        return None
+    events: list[str] = []
+    for item in event_types:
+        for name in item.replace(",", " ").split():
+            if "." not in name:  # "revoked" for "product_purchase.revoked"
+                name = f"product_purchase.{name}"
+            if name not in EVENT_TYPES:
+                raise WebhookAdminError(
+                    f"unknown event type {name!r}; expected one of {', '.join(EVENT_TYPES)}"
+                )
+            if name not in events:
+                events.append(name)
+    return tuple(events) or None

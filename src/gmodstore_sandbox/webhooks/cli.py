@@ -1,0 +1,277 @@
+"""``gmodstore sandbox webhooks add|list|remove|attempts`` and ``... sandbox purchases delete``.
+
+These commands work on the sandbox database directly (``--database-url``, or
+``GMODSTORE_SANDBOX_DATABASE_URL``), whether or not a server is running; a running server's worker
+picks up what they change. Only typer is imported at module level (the group is mounted by
+``gmodstore sandbox`` on every start); the database stack is imported by the commands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["purchases_app", "webhooks_app"]
+
+webhooks_app = typer.Typer(
+    help="Webhook endpoints of the sandbox and their delivery log.",
+    epilog=(
+        "Example:\n\n  $ gmodstore sandbox webhooks add http://127.0.0.1:8001/webhooks"
+        " --team 'Team A' --events created,revoked"
+    ),
+    no_args_is_help=True,
+)
+purchases_app = typer.Typer(
+    help="Change purchases directly in the sandbox database.", no_args_is_help=True
+)
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="GMODSTORE_SANDBOX_DATABASE_URL",
+        help="The sandbox database [default: sqlite:///./sandbox.db].",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@contextmanager
+def _engine(database_url: str | None) -> Iterator[Engine]:
+    from ..settings import Settings
+    from ..storage.db import create_tables, make_engine
+    from . import tables  # noqa: F401 (registers the webhook tables for create_tables)
+
+    settings = Settings() if database_url is None else Settings(database_url=database_url)
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        create_tables(engine)  # a database made before webhooks existed gets their tables
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(1)
+
+
+@webhooks_app.command("add")
+def add(
+    url: Annotated[str, typer.Argument(help="Where to POST the events (http:// or https://).")],
+    team: Annotated[
+        str,
+        typer.Option("--team", "-t", help="The team whose purchase events to send (id or name)."),
+    ],
+    events: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--events",
+            "-e",
+            help="Event types to send (repeat or comma-separate; `created` is short for"
+            " `product_purchase.created`). Default: all.",
+            show_default=False,
+        ),
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Register an endpoint and print its signing secret (`whsec_...`) on stdout."""
+    from . import admin
+
+    with _engine(database_url) as engine:
+        try:
+            endpoint = admin.add_endpoint(engine, team=team, url=url, event_types=events)
+        except admin.WebhookAdminError as exc:
+            raise _fail(str(exc)) from None
+    kinds = ", ".join(endpoint.event_types) if endpoint.event_types else "all events"
+    typer.echo(
+        f"Added endpoint {endpoint.id} for {endpoint.team_name}: {kinds} -> {endpoint.url}\n"
+        "Its signing secret (pass it to gmodstore_sdk.webhooks.verify):",
+        err=True,
+    )
+    typer.echo(endpoint.secret)
+
+
+@webhooks_app.command("list")
+def list_(
+    team: Annotated[
+        str | None, typer.Option("--team", "-t", help="Only this team's endpoints (id or name).")
+    ] = None,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Include each endpoint's signing secret.")
+    ] = False,
+    as_json: JsonOpt = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """List the webhook endpoints."""
+    from . import admin
+
+    with _engine(database_url) as engine:
+        try:
+            endpoints = admin.list_endpoints(engine, team=team, include_secrets=show_secrets)
+        except admin.WebhookAdminError as exc:
+            raise _fail(str(exc)) from None
+    rows = [
+        {
+            "id": e.id,
+            "team": e.team_name,
+            "teamId": e.team_id,
+            "url": e.url,
+            "events": list(e.event_types) if e.event_types else "all",
+            "createdAt": e.created_at.isoformat(),
+            **({"secret": e.secret} if show_secrets else {}),
+        }
+        for e in endpoints
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo(
+            "No webhook endpoints. Add one with: gmodstore sandbox webhooks add URL --team ..."
+        )
+        return
+    columns = ["id", "team", "url", "events", *(["secret"] if show_secrets else [])]
+    _table(columns, [{**r, "events": _events_text(r["events"])} for r in rows])
+
+
+@webhooks_app.command("remove")
+def remove(
+    endpoint_id: Annotated[str, typer.Argument(help="The endpoint id (see `list`).")],
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Remove an endpoint and its delivery log; nothing more is sent to it."""
+    from . import admin
+
+    with _engine(database_url) as engine:
+        if not admin.remove_endpoint(engine, endpoint_id=endpoint_id):
+            raise _fail(f"no webhook endpoint {endpoint_id}")
+    typer.echo(f"Removed endpoint {endpoint_id}")
+
+
+@webhooks_app.command("attempts")
+def attempts(
+    endpoint_id: Annotated[
+        str | None, typer.Option("--endpoint", help="Only deliveries to this endpoint.")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="Only deliveries in this state: pending, delivered, failed."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many deliveries.")] = 50,
+    as_json: JsonOpt = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """The delivery log, newest first: each event sent, its status, and every try's answer."""
+    if status is not None and status not in ("pending", "delivered", "failed"):
+        raise _fail(f"unknown status {status!r}; expected pending, delivered or failed")
+    from . import admin
+
+    with _engine(database_url) as engine:
+        try:
+            log = admin.list_deliveries(engine, endpoint_id=endpoint_id, status=status, limit=limit)
+        except admin.WebhookAdminError as exc:
+            raise _fail(str(exc)) from None
+    rows = [
+        {
+            "webhookId": d.webhook_id,
+            "eventType": d.event_type,
+            "purchaseId": str(d.purchase_id),
+            "url": d.url,
+            "status": d.status,
+            "tries": d.tries,
+            "lastStatusCode": d.last_status_code,
+            "createdAt": d.created_at.isoformat(),
+            "nextAttemptAt": d.next_attempt_at.isoformat() if d.status == "pending" else None,
+            "attempts": [
+                {
+                    "attempt": a.attempt,
+                    "at": a.started_at.isoformat(),
+                    "statusCode": a.status_code,
+                    "error": a.error,
+                    "durationMs": a.duration_ms,
+                }
+                for a in tries
+            ],
+        }
+        for d, tries in log
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("No deliveries yet.")
+        return
+    table_rows = [
+        {
+            "time": r["createdAt"][:19].replace("T", " "),
+            "event": r["eventType"].removeprefix("product_purchase."),
+            "purchase": r["purchaseId"],
+            "url": r["url"],
+            "status": r["status"]
+            + (f", next {r['nextAttemptAt'][11:19]}" if r["nextAttemptAt"] else ""),
+            "tries": str(r["tries"]),
+            "answers": " ".join(_answer(a) for a in r["attempts"]) or "-",
+        }
+        for r in rows
+    ]
+    _table(["time", "event", "purchase", "url", "status", "tries", "answers"], table_rows)
+
+
+@purchases_app.command("delete")
+def delete(
+    purchase_id: Annotated[str, typer.Argument(help="The purchase id.")],
+    product: Annotated[
+        str | None, typer.Option("--product", help="Only if the purchase is of this product.")
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Delete a purchase; its team's endpoints get a `product_purchase.deleted` webhook.
+
+    The real API has no delete endpoint (purchases are deleted on the store's side), so the sandbox
+    offers it here.
+    """
+    from . import admin
+
+    with _engine(database_url) as engine:
+        data = admin.delete_purchase(engine, purchase_id=purchase_id, product_id=product)
+    if data is None:
+        where = f" of product {product}" if product else ""
+        raise _fail(f"no purchase {purchase_id}{where}")
+    typer.echo(f"Deleted purchase {purchase_id}; product_purchase.deleted is queued for delivery")
+
+
+_IDS = frozenset({"id", "purchase"})
+
+
+def _answer(attempt: dict[str, Any]) -> str:
+    if attempt["statusCode"] is not None:
+        return str(attempt["statusCode"])
+    return str(attempt["error"] or "error").split(":", 1)[0]
+
+
+def _events_text(events: object) -> str:
+    if isinstance(events, list):
+        return ", ".join(e.removeprefix("product_purchase.") for e in events)
+    return str(events)
+
+
+def _table(columns: list[str], rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for column in columns:
+        # Ids and URLs are copied from here: fold them rather than cut them with an ellipsis.
+        table.add_column(column, overflow="fold", min_width=36 if column in _IDS else None)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in columns))
+    Console(soft_wrap=True).print(table)

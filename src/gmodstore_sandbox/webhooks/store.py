@@ -1,0 +1,409 @@
+"""Webhook queries. Keyword-only arguments, Core statements; callers own the transactions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeAlias
+
+from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
+from sqlalchemy.orm import aliased
+
+from ..storage.repository import PURCHASE_COLUMNS
+from ..storage.tables import OutboxEvent, Product, Purchase, Team
+from .tables import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    WebhookAttempt,
+    WebhookCursor,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookFanout,
+)
+
+__all__ = [
+    "claim_delivery",
+    "delete_endpoint",
+    "delete_purchase_row",
+    "due_deliveries",
+    "fan_out",
+    "find_teams",
+    "insert_endpoint",
+    "list_deliveries",
+    "list_endpoints",
+    "lock_purchase_for_delete",
+    "pending_fan_out",
+    "record_attempt",
+]
+
+TeamRow: TypeAlias = "Row[uuid.UUID, str]"
+"""``(id, name)``."""
+EndpointRow: TypeAlias = "Row[uuid.UUID, uuid.UUID, str, str, str | None, datetime, str]"
+"""``(id, team_id, team_name, url, event_types, created_at, secret)``."""
+EventRow: TypeAlias = "Row[int, uuid.UUID, str, uuid.UUID, uuid.UUID, datetime]"
+"""``(seq, id, event_type, purchase_id, team_id, created_at)`` of an outbox event."""
+DueRow: TypeAlias = "Row[int, str, int, str, str, dict[str, Any]]"
+"""``(id, webhook_id, tries, url, secret, payload)``."""
+DeliveryRow: TypeAlias = (
+    "Row[int, str, str, uuid.UUID, str, int, int | None, datetime, datetime, str]"
+)
+"""``(id, webhook_id, event_type, purchase_id, status, tries, last_status_code, next_attempt_at,
+created_at, url)``."""
+AttemptRow: TypeAlias = "Row[int, int, datetime, int, int | None, str | None]"
+"""``(delivery_id, attempt, started_at, duration_ms, status_code, error)``."""
+DeletableRow: TypeAlias = (
+    "Row[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]"
+)
+"""``(team_id, *purchase columns)``."""
+
+_CURSOR_ROW = 1
+
+
+def find_teams(conn: Connection, *, team: str) -> Sequence[TeamRow]:
+    """Teams whose id is `team`, or else whose name is `team` (case-insensitive): ``(id, name)``."""
+    by_id: Sequence[TeamRow] = []
+    try:
+        by_id = conn.execute(select(Team.id, Team.name).where(Team.id == uuid.UUID(team))).all()
+    except ValueError:
+        pass
+    if by_id:
+        return by_id
+    return conn.execute(
+        select(Team.id, Team.name).where(func.lower(Team.name) == team.lower())
+    ).all()
+
+
+def insert_endpoint(
+    conn: Connection,
+    *,
+    endpoint_id: uuid.UUID,
+    team_id: uuid.UUID,
+    url: str,
+    secret: str,
+    event_types: Sequence[str] | None,
+    now: datetime,
+) -> None:
+    conn.execute(
+        insert(WebhookEndpoint).values(
+            id=endpoint_id,
+            team_id=team_id,
+            url=url,
+            secret=secret,
+            event_types=" ".join(event_types) if event_types else None,
+            created_at=now,
+        )
+    )
+
+
+def list_endpoints(conn: Connection, *, team_id: uuid.UUID | None = None) -> Sequence[EndpointRow]:
+    """``(id, team_id, team_name, url, event_types, created_at, secret)``, oldest first."""
+    stmt = (
+        select(
+            WebhookEndpoint.id,
+            WebhookEndpoint.team_id,
+            Team.name.label("team_name"),
+            WebhookEndpoint.url,
+            WebhookEndpoint.event_types,
+            WebhookEndpoint.created_at,
+            WebhookEndpoint.secret,
+        )
+        .join(Team, Team.id == WebhookEndpoint.team_id)
+        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+    )
+    if team_id is not None:
+        stmt = stmt.where(WebhookEndpoint.team_id == team_id)
+    return conn.execute(stmt).all()
+
+
+def delete_endpoint(conn: Connection, *, endpoint_id: uuid.UUID) -> bool:
+    """Delete an endpoint with its deliveries and their attempts; False if it did not exist."""
+    deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint_id)
+    conn.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
+    conn.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
+    result = conn.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
+    return bool(result.rowcount)
+
+
+# --- fan-out: outbox events -> deliveries ------------------------------------------------------
+
+
+def _floor(conn: Connection) -> int:
+    value = conn.execute(
+        select(WebhookCursor.outbox_seq).where(WebhookCursor.id == _CURSOR_ROW)
+    ).scalar()
+    return int(value or 0)
+
+
+def _unfanned(floor: int) -> Any:
+    return select(OutboxEvent.seq).where(
+        OutboxEvent.seq > floor,
+        ~exists().where(WebhookFanout.outbox_seq == OutboxEvent.seq),
+    )
+
+
+def pending_fan_out(conn: Connection, *, now: datetime, grace: timedelta) -> bool:
+    """Whether `fan_out` has anything to do (a read, so idle polls take no write lock)."""
+    floor = _floor(conn)
+    if conn.execute(_unfanned(floor).limit(1)).first() is not None:
+        return True
+    # Or the floor can move up, pruning fan-out marks.
+    return (
+        conn.execute(
+            select(WebhookFanout.outbox_seq)
+            .join(OutboxEvent, OutboxEvent.seq == WebhookFanout.outbox_seq)
+            .where(OutboxEvent.created_at < now - grace)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def fan_out(conn: Connection, *, now: datetime, grace: timedelta, limit: int) -> int:
+    """Turn up to `limit` new outbox events into deliveries; returns how many events were read.
+
+    An event goes to every endpoint of its team that subscribes to its type and existed when the
+    event was written. Its ``webhook-id`` is derived from the event, so it is the same for every
+    endpoint and every retry.
+    """
+    floor = _floor(conn)
+    seqs = _unfanned(floor).order_by(OutboxEvent.seq).limit(limit).subquery()
+    events = conn.execute(
+        select(
+            OutboxEvent.seq,
+            OutboxEvent.id,
+            OutboxEvent.event_type,
+            OutboxEvent.purchase_id,
+            OutboxEvent.team_id,
+            OutboxEvent.created_at,
+        )
+        .where(OutboxEvent.seq.in_(select(seqs.c.seq)))
+        .order_by(OutboxEvent.seq)
+    ).all()
+    if events:
+        _insert_deliveries(conn, events, now=now)
+        conn.execute(insert(WebhookFanout), [{"outbox_seq": e.seq} for e in events])
+    if len(events) < limit:
+        _raise_floor(conn, floor, now - grace)
+    return len(events)
+
+
+def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: datetime) -> None:
+    endpoints = conn.execute(
+        select(
+            WebhookEndpoint.id,
+            WebhookEndpoint.team_id,
+            WebhookEndpoint.event_types,
+            WebhookEndpoint.created_at,
+        ).where(WebhookEndpoint.team_id.in_({e.team_id for e in events}))
+    ).all()
+    rows = [
+        {
+            "outbox_seq": event.seq,
+            "endpoint_id": endpoint.id,
+            "purchase_id": event.purchase_id,
+            "event_type": event.event_type,
+            "webhook_id": f"msg_{event.id.hex}",
+            "status": PENDING,
+            "tries": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for event in events
+        for endpoint in endpoints
+        if endpoint.team_id == event.team_id
+        and endpoint.created_at <= event.created_at
+        and (endpoint.event_types is None or event.event_type in endpoint.event_types.split())
+    ]
+    if rows:
+        conn.execute(insert(WebhookDelivery), rows)
+
+
+def _raise_floor(conn: Connection, floor: int, settled_before: datetime) -> None:
+    # Every visible event above the floor has just been fanned out; events written before
+    # `settled_before` can no longer be joined by a late commit below them.
+    new_floor = conn.execute(
+        select(func.max(OutboxEvent.seq)).where(
+            OutboxEvent.seq > floor, OutboxEvent.created_at < settled_before
+        )
+    ).scalar()
+    if new_floor is None:
+        return
+    if floor == 0 and conn.execute(select(WebhookCursor.id)).first() is None:
+        conn.execute(insert(WebhookCursor).values(id=_CURSOR_ROW, outbox_seq=new_floor))
+    else:
+        conn.execute(
+            update(WebhookCursor)
+            .where(WebhookCursor.id == _CURSOR_ROW)
+            .values(outbox_seq=new_floor)
+        )
+    conn.execute(delete(WebhookFanout).where(WebhookFanout.outbox_seq <= new_floor))
+
+
+# --- delivery ------------------------------------------------------------------------------------
+
+
+def due_deliveries(conn: Connection, *, now: datetime, limit: int) -> Sequence[DueRow]:
+    """Pending deliveries that are due and have no earlier pending event of the same purchase for
+    the same endpoint (so each receiver sees a purchase's events in order).
+
+    Rows: ``(id, webhook_id, tries, url, secret, payload)``, oldest event first.
+    """
+    earlier = aliased(WebhookDelivery)
+    blocked = exists().where(
+        earlier.endpoint_id == WebhookDelivery.endpoint_id,
+        earlier.purchase_id == WebhookDelivery.purchase_id,
+        earlier.status == PENDING,
+        earlier.outbox_seq < WebhookDelivery.outbox_seq,
+    )
+    stmt = (
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.webhook_id,
+            WebhookDelivery.tries,
+            WebhookEndpoint.url,
+            WebhookEndpoint.secret,
+            OutboxEvent.payload,
+        )
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .join(OutboxEvent, OutboxEvent.seq == WebhookDelivery.outbox_seq)
+        .where(
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+            ~blocked,
+        )
+        .order_by(WebhookDelivery.outbox_seq, WebhookDelivery.id)
+        .limit(limit)
+    )
+    return conn.execute(stmt).all()
+
+
+def claim_delivery(
+    conn: Connection, *, delivery_id: int, now: datetime, lease_until: datetime
+) -> bool:
+    """Take a due delivery by pushing its due time to `lease_until`; False if another worker did.
+
+    The delivery stays pending meanwhile, so later events of its purchase keep waiting; if this
+    worker dies mid-request, the delivery is due again once the lease runs out.
+    """
+    result = conn.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=lease_until)
+    )
+    return bool(result.rowcount)
+
+
+def record_attempt(
+    conn: Connection,
+    *,
+    delivery_id: int,
+    attempt: int,
+    started_at: datetime,
+    duration_ms: int,
+    status_code: int | None,
+    error: str | None,
+    delivered: bool,
+    retry_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Log one try and move the delivery on: delivered, retried at `retry_at`, or failed (None)."""
+    values: dict[str, Any] = {"tries": attempt, "last_status_code": status_code}
+    if delivered:
+        values.update(status=DELIVERED, finished_at=now)
+    elif retry_at is None:
+        values.update(status=FAILED, finished_at=now)
+    else:
+        values.update(next_attempt_at=retry_at)
+    result = conn.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == PENDING)
+        .values(**values)
+    )
+    if not result.rowcount:  # the endpoint was removed meanwhile
+        return
+    conn.execute(
+        insert(WebhookAttempt).values(
+            delivery_id=delivery_id,
+            attempt=attempt,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            status_code=status_code,
+            error=error,
+        )
+    )
+
+
+def list_deliveries(
+    conn: Connection,
+    *,
+    endpoint_id: uuid.UUID | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[tuple[DeliveryRow, list[AttemptRow]]]:
+    """The latest `limit` deliveries (newest first), each with its attempts in order."""
+    stmt = (
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.webhook_id,
+            WebhookDelivery.event_type,
+            WebhookDelivery.purchase_id,
+            WebhookDelivery.status,
+            WebhookDelivery.tries,
+            WebhookDelivery.last_status_code,
+            WebhookDelivery.next_attempt_at,
+            WebhookDelivery.created_at,
+            WebhookEndpoint.url,
+        )
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .order_by(WebhookDelivery.outbox_seq.desc(), WebhookDelivery.id.desc())
+        .limit(limit)
+    )
+    if endpoint_id is not None:
+        stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    deliveries = conn.execute(stmt).all()
+    attempts: dict[int, list[AttemptRow]] = {d.id: [] for d in deliveries}
+    if attempts:
+        for row in conn.execute(
+            select(
+                WebhookAttempt.delivery_id,
+                WebhookAttempt.attempt,
+                WebhookAttempt.started_at,
+                WebhookAttempt.duration_ms,
+                WebhookAttempt.status_code,
+                WebhookAttempt.error,
+            )
+            .where(WebhookAttempt.delivery_id.in_(list(attempts)))
+            .order_by(WebhookAttempt.delivery_id, WebhookAttempt.attempt)
+        ):
+            attempts[row.delivery_id].append(row)
+    return [(d, attempts[d.id]) for d in deliveries]
+
+
+# --- purchases -------------------------------------------------------------------------------
+
+
+def lock_purchase_for_delete(
+    conn: Connection, *, purchase_id: uuid.UUID, product_id: uuid.UUID | None = None
+) -> DeletableRow | None:
+    """``(team_id, *purchase columns)``, row-locked, or None when there is no such purchase."""
+    stmt = (
+        select(Product.team_id, *PURCHASE_COLUMNS)
+        .join(Product, Product.id == Purchase.product_id)
+        .where(Purchase.id == purchase_id)
+        .with_for_update(of=Purchase)
+    )
+    if product_id is not None:
+        stmt = stmt.where(Purchase.product_id == product_id)
+    return conn.execute(stmt).first()
+
+
+def delete_purchase_row(conn: Connection, *, purchase_id: uuid.UUID) -> None:
+    conn.execute(delete(Purchase).where(Purchase.id == purchase_id))

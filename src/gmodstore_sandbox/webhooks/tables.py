@@ -1,0 +1,122 @@
+"""Webhook tables, on the sandbox's shared ``Base`` so ``create_tables`` creates them too.
+
+``webhook_endpoints``  where a team's events go, with the endpoint's signing secret
+``webhook_deliveries`` one row per (outbox event, endpoint): the message and its delivery state
+``webhook_attempts``   one row per HTTP try of a delivery (the ``attempts`` log)
+``webhook_fanout``     outbox events already turned into deliveries (above the cursor)
+``webhook_cursor``     a floor: every outbox event at or below it has been fanned out
+
+The outbox is append-only and belongs to the core sandbox; its ``seq`` grows, but on PostgreSQL
+transactions can commit out of ``seq`` order, so "everything after the last seq seen" would skip an
+event committed late. The worker therefore marks each event it fans out, and only raises the floor
+past events old enough that no transaction writing below them can still be open.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..storage.tables import Base, utcnow
+
+__all__ = [
+    "DELIVERED",
+    "FAILED",
+    "PENDING",
+    "WebhookAttempt",
+    "WebhookCursor",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookFanout",
+]
+
+# As in storage/tables.py: only INTEGER PRIMARY KEY autoincrements on SQLite.
+_SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+
+
+class WebhookEndpoint(Base):
+    """A receiver URL of one team.
+
+    The secret is stored as given (``whsec_<base64>``): the sender needs the key itself to sign,
+    which is how Standard Webhooks secrets work (unlike access tokens, which are only hashed).
+    """
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    event_types: Mapped[str | None] = mapped_column(String(500))
+    """Space-separated event types this endpoint receives; NULL for all of them."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """Only events written at or after this moment are sent to the endpoint."""
+
+
+class WebhookDelivery(Base):
+    """One outbox event for one endpoint. ``webhook_id`` is the same on every retry."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("outbox_seq", "endpoint_id", name="uq_webhook_deliveries_event_endpoint"),
+        # The worker's two questions: what is due, and is an earlier event of this purchase
+        # still on its way to this endpoint.
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_order", "endpoint_id", "purchase_id", "status", "outbox_seq"),
+    )
+
+    id: Mapped[int] = mapped_column(_SeqType, primary_key=True, autoincrement=True)
+    outbox_seq: Mapped[int] = mapped_column(_SeqType, ForeignKey("outbox.seq"))
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    purchase_id: Mapped[uuid.UUID] = mapped_column()
+    event_type: Mapped[str] = mapped_column(String(64))
+    webhook_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    """When a pending delivery is due; pushed forward while a worker holds it (its lease)."""
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebhookAttempt(Base):
+    """One HTTP try: the response status, or the connection error."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(_SeqType, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(
+        _SeqType, ForeignKey("webhook_deliveries.id"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    """1 for the first try of the delivery, 2 for the first retry, ..."""
+    started_at: Mapped[datetime] = mapped_column()
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    """Connection error, or the start of a non-2xx response body."""
+
+
+class WebhookFanout(Base):
+    """An outbox event above the cursor that has been fanned out (deleted when the floor passes)."""
+
+    __tablename__ = "webhook_fanout"
+
+    outbox_seq: Mapped[int] = mapped_column(_SeqType, primary_key=True, autoincrement=False)
+
+
+class WebhookCursor(Base):
+    """A single row: every ``outbox.seq`` at or below ``outbox_seq`` has been fanned out."""
+
+    __tablename__ = "webhook_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    outbox_seq: Mapped[int] = mapped_column(_SeqType)

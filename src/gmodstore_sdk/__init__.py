@@ -1,0 +1,59 @@
+"""Typed Python SDK for the GmodStore (Pivity) API v3 product purchase endpoints.
+
+>>> import gmodstore_sdk
+>>> from gmodstore_sdk.api import product_purchases_api
+>>> config = gmodstore_sdk.Configuration(access_token="...")  # or set GMODSTORE_TOKEN
+>>> with gmodstore_sdk.ApiClient(config) as api_client:          # doctest: +SKIP
+...     api = product_purchases_api.ProductPurchasesApi(api_client)
+...     api.has_active_purchase(product_id, user_id)
+
+See `ApiClient`, `AsyncApiClient`, `api.product_purchases_api` and `model`.
+"""
+
+from __future__ import annotations
+
+from gmodstore_sdk._base import ApiResponse
+from gmodstore_sdk._retry import RateLimit
+from gmodstore_sdk._types import NOT_GIVEN, NotGiven
+from gmodstore_sdk._version import __version__
+from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
+from gmodstore_sdk.configuration import Configuration
+from gmodstore_sdk.exceptions import (
+    ApiConnectionError,
+    ApiException,
+    ApiResponseValidationError,
+    ApiTimeoutError,
+    ApiTypeError,
+    ApiValueError,
+    BadRequestException,
+    ForbiddenException,
+    NotFoundException,
+    OpenApiException,
+    RateLimitException,
+    ServiceException,
+    UnauthorizedException,
+)
+
+__all__ = [
+    "NOT_GIVEN",
+    "ApiClient",
+    "ApiConnectionError",
+    "ApiException",
+    "ApiResponse",
+    "ApiResponseValidationError",
+    "ApiTimeoutError",
+    "ApiTypeError",
+    "ApiValueError",
+    "AsyncApiClient",
+    "BadRequestException",
+    "Configuration",
+    "ForbiddenException",
+    "NotFoundException",
+    "NotGiven",
+    "OpenApiException",
+    "RateLimit",
+    "RateLimitException",
+    "ServiceException",
+    "UnauthorizedException",
+    "__version__",
+]

@@ -1,0 +1,244 @@
+"""Build and validate each API call as an `Operation`, shared by the sync and async API classes.
+
+Every argument is checked here, before anything is sent: bad input raises `ApiTypeError` or
+`ApiValueError`. Path segments are percent-encoded (`a/b` -> `a%2Fb`, `..` -> `%2E%2E`) so that an
+id can never reach another route.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from gmodstore_sdk._base import BaseApiClient, Operation
+from gmodstore_sdk._types import NOT_GIVEN, NotGiven, RequestTimeout
+from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
+from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
+from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
+from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
+from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
+from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
+from gmodstore_sdk.model.update_product_purchase_payload import UpdateProductPurchasePayload
+from gmodstore_sdk.model.update_product_purchase_response import UpdateProductPurchaseResponse
+
+__all__ = [
+    "create_product_purchase",
+    "get_product_purchase",
+    "has_active_purchase",
+    "list_product_purchases",
+    "update_product_purchase",
+]
+
+READ = "product-purchases:read"
+WRITE = "product-purchases:write"
+
+
+def segment(value: object, name: str) -> str:
+    """Validate a path parameter and percent-encode it as one path segment.
+
+    >>> segment("a/b", "product"), segment("..", "purchase")
+    ('a%2Fb', '%2E%2E')
+    """
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        raise ApiTypeError(f"`{name}` must be a str, not {type(value).__name__}")
+    if not value.strip():
+        raise ApiValueError(f"`{name}` must be a non-empty id, got {value!r}")
+    encoded = quote(value, safe="")
+    if encoded in (".", ".."):
+        # Dot segments would be resolved away by URL normalisation and climb to another route.
+        return encoded.replace(".", "%2E")
+    return encoded
+
+
+def timeout(value: RequestTimeout) -> httpx.Timeout | NotGiven:
+    """`_request_timeout` as an httpx timeout: seconds, `(connect, read)`, None or NOT_GIVEN."""
+    if isinstance(value, NotGiven):
+        return NOT_GIVEN
+    if value is None:
+        return httpx.Timeout(None)
+    if isinstance(value, tuple):
+        if len(value) != 2 or not all(_is_seconds(v) for v in value):
+            raise ApiTypeError("`_request_timeout` tuple must be (connect_seconds, read_seconds)")
+        connect, read = value
+        return httpx.Timeout(read, connect=connect)
+    if not _is_seconds(value):
+        raise ApiTypeError(
+            "`_request_timeout` must be seconds, a (connect, read) tuple or None, "
+            f"not {type(value).__name__}"
+        )
+    return httpx.Timeout(value)
+
+
+def _is_seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+def _query(parts: list[str]) -> str | None:
+    return "&".join(parts) if parts else None
+
+
+def _filter_part(value: Any) -> list[str]:
+    if value is None:
+        return []
+    query = ProductPurchaseFilter.coerce(value, "filter").to_query()
+    return [query] if query else []
+
+
+def _user_id(value: object, name: str) -> str:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        raise ApiTypeError(f"`{name}` must be a str, not {type(value).__name__}")
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise ApiValueError(f"`{name}` must be a UUID, got {value!r}") from None
+    return value
+
+
+def _purchases_path(client: BaseApiClient, product: object) -> str:
+    return f"{client.base_path}/products/{segment(product, 'product')}/purchases"
+
+
+def list_product_purchases(
+    client: BaseApiClient,
+    product: object,
+    per_page: object = None,
+    cursor: object = None,
+    filter: object = None,
+    request_timeout: RequestTimeout = NOT_GIVEN,
+) -> Operation[ListProductPurchasesResponse]:
+    """`GET /products/{product}/purchases?perPage=&cursor=&filter[...]=`."""
+    path = _purchases_path(client, product)
+    parts = []
+    if per_page is not None:
+        if isinstance(per_page, bool) or not isinstance(per_page, int):
+            raise ApiTypeError(f"`per_page` must be an int, not {type(per_page).__name__}")
+        if not 1 <= per_page <= 100:
+            raise ApiValueError(f"`per_page` must be between 1 and 100, got {per_page}")
+        parts.append(f"perPage={per_page}")
+    if cursor is not None:
+        if not isinstance(cursor, str):
+            raise ApiTypeError(f"`cursor` must be a str, not {type(cursor).__name__}")
+        if not cursor:
+            raise ApiValueError("`cursor` must be a non-empty string (or None for the first page)")
+        parts.append("cursor=" + quote(cursor, safe=""))
+    parts += _filter_part(filter)
+    return Operation(
+        "GET",
+        path,
+        client.make_url(path, _query(parts)),
+        ListProductPurchasesResponse,
+        scope=READ,
+        headers=client.get_headers,
+        timeout=timeout(request_timeout),
+    )
+
+
+def get_product_purchase(
+    client: BaseApiClient,
+    product: object,
+    purchase: object,
+    filter: object = None,
+    request_timeout: RequestTimeout = NOT_GIVEN,
+) -> Operation[GetProductPurchaseResponse]:
+    """`GET /products/{product}/purchases/{purchase}?filter[...]=`."""
+    path = f"{_purchases_path(client, product)}/{segment(purchase, 'purchase')}"
+    url = client.make_url(path, None if filter is None else _query(_filter_part(filter)))
+    return Operation(
+        "GET",
+        path,
+        url,
+        GetProductPurchaseResponse,
+        scope=READ,
+        headers=client.get_headers,
+        timeout=timeout(request_timeout),
+    )
+
+
+def create_product_purchase(
+    client: BaseApiClient,
+    product: object,
+    payload: object = None,
+    request_timeout: RequestTimeout = NOT_GIVEN,
+) -> Operation[CreateProductPurchaseResponse]:
+    """`POST /products/{product}/purchases` with `{"userId": ...}`.
+
+    Carries the lookup (`filter[userId]`, active only, one item) that finds the purchase if the POST
+    fails in a way that leaves unknown whether the server created it.
+    """
+    path = _purchases_path(client, product)
+    lookup = None
+    content = b"{}"
+    if payload is not None:
+        body = NewProductPurchasePayload.coerce(payload, "new_product_purchase_payload")
+        content = body.model_dump_json(exclude_unset=True).encode()
+        lookup = list_product_purchases(
+            client,
+            product,
+            per_page=1,
+            filter=ProductPurchaseFilter(revoked=False, user_id=body.user_id),
+            request_timeout=request_timeout,
+        )
+    return Operation(
+        "POST",
+        path,
+        client.make_url(path, None),
+        CreateProductPurchaseResponse,
+        scope=WRITE,
+        content=content,
+        headers=client.json_headers,
+        timeout=timeout(request_timeout),
+        lookup=lookup,
+    )
+
+
+def update_product_purchase(
+    client: BaseApiClient,
+    product: object,
+    purchase: object,
+    payload: object = None,
+    request_timeout: RequestTimeout = NOT_GIVEN,
+) -> Operation[UpdateProductPurchaseResponse]:
+    """`PUT /products/{product}/purchases/{purchase}` with `{"revoked": ...}` (only fields set)."""
+    path = f"{_purchases_path(client, product)}/{segment(purchase, 'purchase')}"
+    content = b"{}"
+    if payload is not None:
+        body = UpdateProductPurchasePayload.coerce(payload, "update_product_purchase_payload")
+        content = body.model_dump_json(exclude_unset=True).encode()
+    return Operation(
+        "PUT",
+        path,
+        client.make_url(path, None),
+        UpdateProductPurchaseResponse,
+        scope=WRITE,
+        content=content,
+        headers=client.json_headers,
+        timeout=timeout(request_timeout),
+    )
+
+
+def has_active_purchase(
+    client: BaseApiClient,
+    product: object,
+    user_id: object,
+    request_timeout: RequestTimeout = NOT_GIVEN,
+) -> Operation[ListProductPurchasesResponse]:
+    """The list call behind `has_active_purchase`: this user's unrevoked purchases, one item."""
+    user = _user_id(user_id, "user_id")
+    path = _purchases_path(client, product)
+    query = f"perPage=1&filter[revoked]=false&filter[userId]={user}"
+    return Operation(
+        "GET",
+        path,
+        client.make_url(path, query),
+        ListProductPurchasesResponse,
+        scope=READ,
+        headers=client.get_headers,
+        timeout=timeout(request_timeout),
+    )

@@ -1,0 +1,267 @@
+"""The SDK's exception tree. Callers only ever need to catch these.
+
+```
+OpenApiException
+├── ApiValueError / ApiTypeError       bad input, raised before any request
+├── ApiConnectionError                 transport failure (raised `from` the httpx error)
+│   └── ApiTimeoutError
+├── ApiResponseValidationError         a 2xx body that does not match the model
+└── ApiException                       .status .reason .body .headers .message .errors
+    ├── BadRequestException 400        ├── UnauthorizedException 401   ├── ForbiddenException 403
+    ├── NotFoundException 404          ├── RateLimitException 429 (.retry_after)
+    └── ServiceException >=500
+```
+
+>>> try:                                                              # doctest: +SKIP
+...     api.get_product_purchase(product_id, purchase_id)
+... except gmodstore_sdk.NotFoundException:
+...     ...
+... except gmodstore_sdk.ApiException as e:
+...     print(e.status, e.message)
+
+The names are those of the documented (openapi-generator) SDK: `except ApiException` keeps working.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ApiConnectionError",
+    "ApiException",
+    "ApiResponseValidationError",
+    "ApiTimeoutError",
+    "ApiTypeError",
+    "ApiValueError",
+    "BadRequestException",
+    "ForbiddenException",
+    "NotFoundException",
+    "OpenApiException",
+    "RateLimitException",
+    "ServiceException",
+    "make_status_error",
+]
+
+
+class OpenApiException(Exception):
+    """Base class of every exception the SDK raises."""
+
+
+class ApiValueError(OpenApiException, ValueError):
+    """An argument has the right type but a bad value (e.g. `per_page=0`). No request was sent."""
+
+
+class ApiTypeError(OpenApiException, TypeError):
+    """An argument has the wrong type (e.g. `revoked="yes"`). No request was sent."""
+
+
+class ApiConnectionError(OpenApiException):
+    """The request could not be completed: connection refused, reset, DNS failure, ...
+
+    The underlying httpx error is available as `__cause__`.
+    """
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """The server did not answer in time (connect or read timeout, see `Configuration`)."""
+
+
+class ApiResponseValidationError(OpenApiException):
+    """A successful (2xx) response whose body does not match the documented model."""
+
+
+_HINTS: dict[int, str] = {
+    400: "the server rejected the request",
+    401: "token missing or invalid — set GMODSTORE_TOKEN or Configuration(access_token=...)",
+    404: "check the product and purchase ids",
+    429: "rate limit exceeded",
+}
+
+
+class ApiException(OpenApiException):
+    """The server answered with an HTTP error status.
+
+    >>> e = ApiException(404, "Not Found", '{"message": "Purchase not found"}')
+    >>> e.status, e.message
+    (404, 'Purchase not found')
+
+    Args:
+        status: the HTTP status code.
+        reason: the HTTP reason phrase.
+        body: the response body, as text.
+        headers: the response headers.
+        scope: the token scope the failed operation needs (used in the 403 message).
+        operation: `"METHOD /path"` of the failed request, for the message.
+    """
+
+    status: int | None
+    reason: str | None
+    body: str | None
+    headers: Mapping[str, str]
+    message: str | None
+    """The server's `message` field, if the body had one."""
+    errors: dict[str, list[str]]
+    """For 400 responses: field name -> validation messages, as sent by the server."""
+
+    def __init__(
+        self,
+        status: int | None = None,
+        reason: str | None = None,
+        body: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        scope: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.body = body
+        self.headers = headers if headers is not None else {}
+        self.scope = scope
+        self.operation = operation
+        self.message, self.errors = _parse_error_body(body)
+        super().__init__(self._describe())
+
+    def _hint(self) -> str | None:
+        if self.status == 403:
+            needed = f"token lacks scope {self.scope}" if self.scope else "token lacks a scope"
+            return f"{needed}, or the product belongs to a team the token's owner does not own"
+        if self.status == 400 and self.message:
+            return None  # the server's message says it better
+        if self.status is not None and self.status >= 500:
+            return "server error — try again later"
+        return _HINTS.get(self.status or 0)
+
+    def _describe(self) -> str:
+        parts = [f"({self.status}) {self.reason or ''}".rstrip()]
+        if self.message:
+            parts.append(_sentence(self.message))
+        for field, messages in self.errors.items():
+            detail = " ".join(messages)
+            if detail.rstrip(".") != (self.message or "").rstrip("."):
+                parts.append(f"{field}: {_sentence(detail)}")
+        hint = self._hint()
+        if hint:
+            parts.append(_sentence(hint[0].upper() + hint[1:]))
+        if self.operation:
+            parts.append(f"[{self.operation}]")
+        if len(parts) > 1:
+            parts[0] += ":"
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        return self._describe()
+
+
+class BadRequestException(ApiException):
+    """400: the request was malformed; `.errors` maps each field to its messages."""
+
+
+class UnauthorizedException(ApiException):
+    """401: the bearer token is missing, invalid or expired."""
+
+
+class ForbiddenException(ApiException):
+    """403: the token lacks the scope, or the product belongs to another team."""
+
+
+class NotFoundException(ApiException):
+    """404: the product or purchase does not exist (or is not visible to this token)."""
+
+
+class RateLimitException(ApiException):
+    """429: too many requests. `.retry_after` is the wait the server asked for, in seconds."""
+
+    retry_after: float | None
+
+    def __init__(
+        self,
+        status: int | None = None,
+        reason: str | None = None,
+        body: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        scope: str | None = None,
+        operation: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(status, reason, body, headers, scope=scope, operation=operation)
+
+    def _hint(self) -> str | None:
+        if self.retry_after is None:
+            return "rate limit exceeded"
+        return f"rate limit exceeded — retry in {self.retry_after:g} s"
+
+
+class ServiceException(ApiException):
+    """5xx: the server failed; retried automatically for GET and PUT."""
+
+
+# One table for every client: status -> exception class, then `>= 500`, then plain ApiException.
+_STATUS_ERRORS: dict[int, type[ApiException]] = {
+    400: BadRequestException,
+    401: UnauthorizedException,
+    403: ForbiddenException,
+    404: NotFoundException,
+    429: RateLimitException,
+}
+
+
+def make_status_error(
+    status: int,
+    reason: str | None,
+    body: str | None,
+    headers: Mapping[str, str] | None,
+    *,
+    scope: str | None = None,
+    operation: str | None = None,
+    retry_after: float | None = None,
+) -> ApiException:
+    """Build the `ApiException` subclass for `status`.
+
+    >>> type(make_status_error(503, "Service Unavailable", None, None)).__name__
+    'ServiceException'
+    """
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = ServiceException if status >= 500 else ApiException
+    if cls is RateLimitException:
+        return RateLimitException(
+            status,
+            reason,
+            body,
+            headers,
+            scope=scope,
+            operation=operation,
+            retry_after=retry_after,
+        )
+    return cls(status, reason, body, headers, scope=scope, operation=operation)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _parse_error_body(body: str | None) -> tuple[str | None, dict[str, list[str]]]:
+    if not body:
+        return None, {}
+    try:
+        parsed: Any = json.loads(body)
+    except ValueError:
+        return None, {}
+    if not isinstance(parsed, dict):
+        return None, {}
+    message = parsed.get("message")
+    raw_errors = parsed.get("errors")
+    errors: dict[str, list[str]] = {}
+    if isinstance(raw_errors, dict):
+        for field, messages in raw_errors.items():
+            if isinstance(messages, list):
+                errors[str(field)] = [str(m) for m in messages]
+            else:
+                errors[str(field)] = [str(messages)]
+    return (message if isinstance(message, str) else None), errors

@@ -1,0 +1,19 @@
+"""`CreateProductPurchaseResponse`: what `create_product_purchase` returns."""
+
+from __future__ import annotations
+
+from gmodstore_sdk._models import BaseModel
+from gmodstore_sdk.model.product_purchase import ProductPurchase
+
+__all__ = ["CreateProductPurchaseResponse"]
+
+
+class CreateProductPurchaseResponse(BaseModel):
+    """The `{"data": ProductPurchase}` envelope returned by `create_product_purchase`.
+
+    >>> resp = api.create_product_purchase(product_id, {"userId": user_id})  # doctest: +SKIP
+    >>> resp.data.user_id  # doctest: +SKIP
+    """
+
+    data: ProductPurchase
+    """The purchase."""

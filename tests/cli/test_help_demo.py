@@ -1,0 +1,122 @@
+"""--help everywhere (with an example), ``gmodstore sandbox demo``, and the missing-extra hint."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from gmodstore_cli.main import app
+
+from .conftest import flat
+
+COMMANDS = [
+    [],
+    ["purchases"],
+    ["purchases", "list"],
+    ["purchases", "get"],
+    ["purchases", "grant"],
+    ["purchases", "revoke"],
+    ["purchases", "restore"],
+    ["purchases", "export"],
+    ["purchases", "check"],
+    ["sandbox", "demo"],
+]
+
+
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, id=" ".join(c) or "gmodstore") for c in COMMANDS]
+)
+def test_help_has_an_example(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"NO_COLOR": "1"})
+
+    assert result.exit_code == 0, result.output
+    text = flat(result.stdout)
+    assert "Example" in text
+    assert "$ gmodstore " in text
+
+
+def test_connection_options_are_documented_with_their_environment_variables() -> None:
+    result = CliRunner().invoke(app, ["purchases", "list", "--help"], env={"NO_COLOR": "1"})
+
+    text = flat(result.stdout)
+    for expected in (
+        "--token",
+        "GMODSTORE_TOKEN",
+        "--host",
+        "GMODSTORE_HOST",
+        "--timeout",
+        "--debug",
+    ):
+        assert expected in text
+
+
+def test_demo_runs_the_whole_walkthrough() -> None:
+    result = CliRunner().invoke(
+        app, ["sandbox", "demo"], env={"NO_COLOR": "1"}, catch_exceptions=False
+    )
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    steps = [
+        "Grant",
+        "Read it back",
+        "List with filters",
+        "Revoke",
+        "Restore",
+        "Page through",
+        "Export",
+    ]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "granting again is refused, never duplicated: 400" in out
+    assert "has_active_purchase(product, user) -> False" in out
+    assert "has_active_purchase(product, user) -> True" in out
+    assert "51 purchases in 3 pages" in out
+    assert "51 rows" in out
+    assert "Done: sandbox stopped" in out
+
+
+_WITHOUT_SANDBOX_EXTRA = """
+import sys
+for name in ("fastapi", "uvicorn", "sqlalchemy", "starlette", "pydantic_settings", "orjson"):
+    sys.modules[name] = None  # makes `import name` fail as if the package were not installed
+from gmodstore_cli.main import main
+sys.argv = ["gmodstore", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("command", [["sandbox", "demo"], ["sandbox", "serve", "--help"]])
+def test_sandbox_without_its_extra_prints_an_install_hint(command: list[str]) -> None:
+    if command[1] == "serve":
+        pytest.importorskip("gmodstore_sandbox.cli", reason="the sandbox's own commands")
+        command = ["sandbox", "serve", "--port", "0"]
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_SANDBOX_EXTRA, *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"NO_COLOR": "1", "PATH": ""},
+    )
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: the sandbox needs the 'sandbox' extra: pip install 'gmodstore-sdk[sandbox]'\n"
+    )
+
+
+def test_other_commands_do_not_import_the_server_stack() -> None:
+    code = (
+        "import sys\n"
+        "from gmodstore_cli.main import app\n"
+        "heavy = {'fastapi', 'sqlalchemy', 'uvicorn'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.stdout == "[]\n", result.stderr

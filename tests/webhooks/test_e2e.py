@@ -1,0 +1,174 @@
+"""End to end: SDK calls -> sandbox outbox -> worker -> a receiver verifying with the SDK."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from gmodstore_sandbox.storage.db import make_engine
+from gmodstore_sandbox.testing import Sandbox, run_sandbox
+from gmodstore_sandbox.webhooks import admin
+from gmodstore_sdk import ApiClient, Configuration
+from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
+from gmodstore_sdk.webhooks import (
+    ProductPurchaseCreatedEvent,
+    ProductPurchaseDeletedEvent,
+    ProductPurchaseRevokedEvent,
+    ProductPurchaseUnrevokedEvent,
+)
+
+from .receiver import Receiver
+
+POSTGRES_ENV = "GMODSTORE_TEST_POSTGRES_URL"
+CREATED = "product_purchase.created"
+REVOKED = "product_purchase.revoked"
+UNREVOKED = "product_purchase.unrevoked"
+DELETED = "product_purchase.deleted"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    # Fast polling and retries for every sandbox these tests start (Settings reads the environment).
+    monkeypatch.setenv("GMODSTORE_SANDBOX_WEBHOOK_POLL_INTERVAL", "0.02")
+    monkeypatch.setenv("GMODSTORE_SANDBOX_WEBHOOK_RETRY_BACKOFF", "0.05")
+    monkeypatch.setenv("GMODSTORE_SANDBOX_WEBHOOK_TIMEOUT", "5")
+    if request.param == "sqlite":
+        return None
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}")
+    return url
+
+
+@pytest.fixture
+def sb(database_url: str | None) -> Iterator[Sandbox]:
+    """A sandbox of its own per test (the tests stop and restart it)."""
+    with run_sandbox(database_url) as sb:
+        yield sb
+
+
+@pytest.fixture
+def engine(sb: Sandbox) -> Iterator[Engine]:
+    engine = make_engine(sb.database_url, pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def api(sb: Sandbox) -> Iterator[ProductPurchasesApi]:
+    config = Configuration(host=sb.url, access_token=sb.token, api_path="/v3")
+    with ApiClient(config) as client:
+        yield ProductPurchasesApi(client)
+
+
+def register(engine: Engine, sb: Sandbox, receiver: Receiver) -> admin.Endpoint:
+    endpoint = admin.add_endpoint(engine, team=sb.ids.team_id, url=receiver.url)
+    assert endpoint.secret is not None
+    receiver.secret = endpoint.secret
+    return endpoint
+
+
+def test_grant_revoke_restore_delete_arrive_verified_and_in_order(sb, engine, api):
+    product = sb.ids.product_id
+    with Receiver() as receiver:
+        register(engine, sb, receiver)
+        granted = [
+            api.create_product_purchase(product, {"userId": sb.new_user()}).data for _ in range(3)
+        ]
+        states = {p.id: [p] for p in granted}
+        for purchase in granted:
+            states[purchase.id].append(
+                api.update_product_purchase(product, purchase.id, {"revoked": True}).data
+            )
+        for purchase in granted[:2]:
+            states[purchase.id].append(
+                api.update_product_purchase(product, purchase.id, {"revoked": False}).data
+            )
+        # A request that changes nothing sends nothing.
+        api.update_product_purchase(product, granted[0].id, {"revoked": False})
+        deleted = admin.delete_purchase(engine, purchase_id=granted[2].id)
+        assert deleted is not None
+
+        events = receiver.wait_for_events(3 + 3 + 2 + 1)
+        assert receiver.by_purchase() == {
+            granted[0].id: [CREATED, REVOKED, UNREVOKED],
+            granted[1].id: [CREATED, REVOKED, UNREVOKED],
+            granted[2].id: [CREATED, REVOKED, DELETED],
+        }
+        classes = {
+            CREATED: ProductPurchaseCreatedEvent,
+            REVOKED: ProductPurchaseRevokedEvent,
+            UNREVOKED: ProductPurchaseUnrevokedEvent,
+            DELETED: ProductPurchaseDeletedEvent,
+        }
+        for event in events:
+            assert type(event) is classes[event.event_type]
+        # Each event carries the purchase exactly as the API returned it after that change.
+        for purchase_id, expected in states.items():
+            received = [e.data for e in events if e.data.id == purchase_id]
+            assert received[: len(expected)] == expected
+        assert [e.data for e in events if e.event_type == DELETED] == [states[granted[2].id][-1]]
+        assert len({e.webhook_id for e in events}) == len(events)
+        assert receiver.duplicates == 0
+        assert receiver.rejected == []
+
+
+def delivery_summary(engine: Engine, endpoint_id: str) -> list[tuple[str, str, int, list[int]]]:
+    log = admin.list_deliveries(engine, endpoint_id=endpoint_id)
+    return [(d.event_type, d.status, d.tries, [a.status_code for a in a_]) for d, a_ in log]
+
+
+def test_receiver_failing_its_first_answers_still_gets_every_event(sb, engine, api):
+    product = sb.ids.product_id
+    with Receiver(fail_first=2) as receiver:
+        endpoint = register(engine, sb, receiver)
+        purchase = api.create_product_purchase(product, {"userId": sb.new_user()}).data
+        api.update_product_purchase(product, purchase.id, {"revoked": True})
+        api.update_product_purchase(product, purchase.id, {"revoked": False})
+        receiver.wait_for_events(3)
+        assert receiver.by_purchase() == {purchase.id: [CREATED, REVOKED, UNREVOKED]}
+        assert receiver.requests == 5
+        assert receiver.rejected == []
+
+    # The receiver has the last event before the worker records its answer: wait for the log.
+    summary = delivery_summary(engine, endpoint.id)
+    deadline = time.monotonic() + 10
+    while any(status != "delivered" for _, status, _, _ in summary) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        summary = delivery_summary(engine, endpoint.id)
+    assert summary == [
+        (UNREVOKED, "delivered", 1, [204]),
+        (REVOKED, "delivered", 1, [204]),
+        (CREATED, "delivered", 3, [500, 500, 204]),
+    ]
+
+
+def test_undelivered_events_are_sent_after_a_restart(sb, engine, api, monkeypatch):
+    product = sb.ids.product_id
+    # Slow retries, so that the first event is still pending when the sandbox stops.
+    monkeypatch.setenv("GMODSTORE_SANDBOX_WEBHOOK_RETRY_BACKOFF", "0.5")
+    sb.restart()
+    with Receiver(fail_first=10**6) as receiver:
+        register(engine, sb, receiver)
+        purchase = api.create_product_purchase(product, {"userId": sb.new_user()}).data
+        receiver.wait_until(lambda r: r.requests >= 1)
+        sb.stop()
+        # Changes made while no server runs are written to the outbox all the same.
+        assert admin.delete_purchase(engine, purchase_id=purchase.id) is not None
+        other = sb.ids.purchase_ids[0]
+        assert admin.delete_purchase(engine, purchase_id=other) is not None
+        assert receiver.events == []
+        receiver.fail_first = 0
+        sb.start()
+        receiver.wait_for_events(3)
+        assert receiver.by_purchase() == {purchase.id: [CREATED, DELETED], other: [DELETED]}
+        assert receiver.rejected == []

@@ -1,0 +1,501 @@
+"""The delivery worker against a mock transport and a fake clock: no server, no sleeping."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from gmodstore_sandbox.storage.db import WRITE
+from gmodstore_sandbox.storage.tables import OutboxEvent, Purchase, utcnow
+from gmodstore_sandbox.webhooks import admin, store
+from gmodstore_sandbox.webhooks.tables import (
+    WebhookCursor,
+    WebhookDelivery,
+    WebhookFanout,
+)
+from gmodstore_sandbox.webhooks.worker import WebhookWorker, WorkerConfig, retry_delay
+from gmodstore_sdk.webhooks import verify
+
+from .conftest import write_event
+
+CREATED = "product_purchase.created"
+REVOKED = "product_purchase.revoked"
+UNREVOKED = "product_purchase.unrevoked"
+DELETED = "product_purchase.deleted"
+CONFIG = WorkerConfig(retry_backoff=10, max_attempts=3, timeout=5)
+
+
+class Receiver:
+    """A mock transport that records requests and answers from a script (default 204)."""
+
+    def __init__(self, *answers: int | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.requests.append(request)
+            answer = self.answers.pop(0) if self.answers else 204
+        if isinstance(answer, Exception):
+            raise answer
+        return httpx.Response(answer, text="" if answer < 300 else "receiver says no")
+
+    def events(self, url: str | None = None) -> list[tuple[str, str, str]]:
+        """``(webhook-id, eventType, purchase id)`` of each request, in order."""
+        out = []
+        for request in self.requests:
+            if url is None or str(request.url) == url:
+                body = json.loads(request.content)
+                out.append((request.headers["webhook-id"], body["eventType"], body["data"]["id"]))
+        return out
+
+
+def worker_for(engine, receiver, clock, config=CONFIG) -> WebhookWorker:
+    return WebhookWorker(engine, config, transport=httpx.MockTransport(receiver), clock=clock)
+
+
+def event(engine, seed, clock, event_type, purchase_id=None, **kwargs) -> dict:
+    return write_event(
+        engine,
+        event_type=event_type,
+        purchase_id=purchase_id or seed.ids.purchase_ids[0],
+        product_id=kwargs.pop("product_id", seed.ids.product_id),
+        team_id=kwargs.pop("team_id", seed.ids.team_id),
+        at=clock(),
+        **kwargs,
+    )
+
+
+def deliveries(engine) -> list[tuple[str, str, int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                WebhookDelivery.event_type, WebhookDelivery.status, WebhookDelivery.tries
+            ).order_by(WebhookDelivery.id)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_delivers_signed_events_with_the_raw_payload(engine, seed, clock):
+    endpoint = admin.add_endpoint(engine, team=seed.ids.team_id, url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    payloads = [event(engine, seed, clock, CREATED), event(engine, seed, clock, REVOKED)]
+    receiver = Receiver()
+    with_worker = worker_for(engine, receiver, clock)
+    assert with_worker.run_once() == 1  # the revoke waits for the create to be delivered
+    assert with_worker.run_once() == 1
+    assert with_worker.run_once() == 0
+    with_worker.stop()
+
+    assert [r.url for r in receiver.requests] == ["http://127.0.0.1:9/hook"] * 2
+    for request, payload in zip(receiver.requests, payloads, strict=True):
+        assert request.method == "POST"
+        assert request.headers["content-type"] == "application/json"
+        assert request.headers["user-agent"] == "gmodstore-sandbox-webhooks"
+        assert json.loads(request.content) == payload
+        parsed = verify(request.content, request.headers, endpoint.secret or "", now=clock())
+        assert parsed.event_type == payload["eventType"]
+        assert parsed.webhook_id.startswith("msg_")
+        assert int(request.headers["webhook-timestamp"]) == int(clock().timestamp())
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 2
+    assert deliveries(engine) == [(CREATED, "delivered", 1), (REVOKED, "delivered", 1)]
+
+
+def test_retries_with_backoff_then_marks_failed(engine, seed, clock):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    event(engine, seed, clock, CREATED)
+    receiver = Receiver(500, httpx.ConnectError("refused"), 503)
+    worker = worker_for(engine, receiver, clock)
+    assert worker.run_once() == 1
+    clock.advance(retry_delay(CONFIG, 1) - 1)
+    assert worker.run_once() == 0  # not due yet
+    clock.advance(1)
+    assert worker.run_once() == 1
+    clock.advance(retry_delay(CONFIG, 2) - 1)
+    assert worker.run_once() == 0
+    clock.advance(1)
+    assert worker.run_once() == 1
+    clock.advance(3600)
+    assert worker.run_once() == 0  # max_attempts reached
+    worker.stop()
+
+    assert [retry_delay(CONFIG, n) for n in (1, 2, 3)] == [10, 20, 40]
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1  # same id on retries
+    assert deliveries(engine) == [(CREATED, "failed", 3)]
+    [(delivery, attempts)] = admin.list_deliveries(engine)
+    assert delivery.last_status_code == 503
+    assert [(a.attempt, a.status_code) for a in attempts] == [(1, 500), (2, None), (3, 503)]
+    assert attempts[0].error == "receiver says no"
+    assert attempts[1].error == "ConnectError: refused"
+
+
+def test_events_of_one_purchase_wait_for_the_earlier_one(engine, seed, clock):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    first, second = seed.ids.purchase_ids[:2]
+    event(engine, seed, clock, CREATED, first)
+    event(engine, seed, clock, REVOKED, first)
+    event(engine, seed, clock, CREATED, second)
+    receiver = Receiver()
+
+    def fail_first_purchase(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["data"]["id"] == first:
+            receiver.answers.append(500)
+        return receiver(request)
+
+    worker = worker_for(engine, fail_first_purchase, clock)
+    worker.run_once()
+    # The other purchase is not held up by the failing one.
+    assert sorted(e[1:] for e in receiver.events()) == sorted([(CREATED, first), (CREATED, second)])
+    for _ in range(2):
+        clock.advance(3600)
+        worker.run_once()
+    assert [e[1:] for e in receiver.events()][2:] == [(CREATED, first), (CREATED, first)]
+    clock.advance(3600)
+    worker.run_once()  # the revoke goes only once the create has failed for good
+    worker.stop()
+    assert [e[1:] for e in receiver.events()][4:] == [(REVOKED, first)]
+    assert deliveries(engine) == [
+        (CREATED, "failed", 3),
+        (REVOKED, "pending", 1),  # this receiver fails every event of that purchase
+        (CREATED, "delivered", 1),
+    ]
+
+
+def test_fan_out_follows_team_event_filter_and_endpoint_age(engine, seed, clock):
+    all_events = admin.add_endpoint(engine, team="team a", url="http://127.0.0.1:9/all")
+    only_revoked = admin.add_endpoint(
+        engine, team="Team A", url="http://127.0.0.1:9/revoked", event_types=["revoked"]
+    )
+    admin.add_endpoint(engine, team="Team B", url="http://127.0.0.1:9/other-team")
+    time.sleep(0.002)
+    clock.now = utcnow()
+    event(engine, seed, clock, CREATED)
+    event(engine, seed, clock, REVOKED)
+    time.sleep(0.002)
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/late")
+    receiver = Receiver()
+    worker = worker_for(engine, receiver, clock)
+    while worker.run_once():
+        pass
+    worker.stop()
+    assert [e[1] for e in receiver.events(all_events.url)] == [CREATED, REVOKED]
+    assert [e[1] for e in receiver.events(only_revoked.url)] == [REVOKED]
+    assert len(receiver.requests) == 3
+    # One message, one id, whichever endpoint receives it.
+    assert receiver.events(all_events.url)[1][0] == receiver.events(only_revoked.url)[0][0]
+
+
+def test_an_event_committed_below_the_cursor_is_still_sent(engine, seed, clock):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    receiver = Receiver()
+    worker = worker_for(engine, receiver, clock)
+    purchases = seed.ids.purchase_ids
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        conn.execute(insert(OutboxEvent).values(_outbox_row(seed, 10, purchases[0], clock())))
+    worker.run_once()
+    # A transaction that took seq 5 earlier commits only now (PostgreSQL sequences allow this).
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        conn.execute(insert(OutboxEvent).values(_outbox_row(seed, 5, purchases[1], clock())))
+    worker.run_once()
+    assert [e[2] for e in receiver.events()] == [purchases[0], purchases[1]]
+    with engine.connect() as conn:
+        assert conn.execute(select(WebhookFanout.outbox_seq)).scalars().all() == [5, 10]
+    # Once both are older than the grace period, the floor moves up and the marks go.
+    clock.advance(CONFIG.fanout_grace + 1)
+    worker.run_once()
+    worker.stop()
+    with engine.connect() as conn:
+        assert conn.execute(select(WebhookFanout.outbox_seq)).all() == []
+        assert conn.execute(select(WebhookCursor.outbox_seq)).scalar() == 10
+    assert len(receiver.requests) == 2
+
+
+def _outbox_row(seed, seq, purchase_id, at) -> dict:
+    return {
+        "seq": seq,
+        "id": uuid.uuid4(),
+        "event_type": CREATED,
+        "purchase_id": uuid.UUID(purchase_id),
+        "product_id": uuid.UUID(seed.ids.product_id),
+        "team_id": uuid.UUID(seed.ids.team_id),
+        "payload": {"eventType": CREATED, "data": {"id": purchase_id}},
+        "created_at": at,
+    }
+
+
+def test_removed_endpoint_gets_nothing_more(engine, seed, clock):
+    endpoint = admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    event(engine, seed, clock, CREATED)
+    receiver = Receiver(500)
+    worker = worker_for(engine, receiver, clock)
+    worker.run_once()
+    assert admin.remove_endpoint(engine, endpoint_id=endpoint.id) is True
+    assert admin.remove_endpoint(engine, endpoint_id=endpoint.id) is False
+    assert admin.remove_endpoint(engine, endpoint_id="not-a-uuid") is False
+    clock.advance(3600)
+    assert worker.run_once() == 0
+    worker.stop()
+    assert len(receiver.requests) == 1
+    assert deliveries(engine) == []
+    assert admin.list_endpoints(engine) == []
+
+
+def test_result_of_a_delivery_whose_endpoint_was_removed_is_dropped(engine, seed, clock):
+    endpoint = admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    event(engine, seed, clock, CREATED)
+
+    def remove_while_in_flight(request: httpx.Request) -> httpx.Response:
+        admin.remove_endpoint(engine, endpoint_id=endpoint.id)
+        return httpx.Response(200)
+
+    worker = worker_for(engine, remove_while_in_flight, clock)
+    assert worker.run_once() == 1
+    worker.stop()
+    assert admin.list_deliveries(engine) == []
+
+
+def test_delete_purchase_writes_the_deleted_event(engine, seed, clock):
+    endpoint = admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    purchase_id = seed.ids.purchase_ids[3]  # a revoked one
+    clock.now = clock.now + timedelta(seconds=1)
+    assert (
+        admin.delete_purchase(engine, purchase_id=purchase_id, product_id=str(uuid.uuid4())) is None
+    )
+    data = admin.delete_purchase(engine, purchase_id=purchase_id, product_id=seed.ids.product_id)
+    assert data is not None
+    assert data["id"] == purchase_id
+    assert data["revoked"] is True
+    assert data["productId"] == seed.ids.product_id
+    assert set(data) == {"id", "userId", "productId", "revoked", "createdAt", "updatedAt"}
+    assert admin.delete_purchase(engine, purchase_id=purchase_id) is None
+    assert admin.delete_purchase(engine, purchase_id="nope") is None
+    with engine.connect() as conn:
+        assert (
+            conn.execute(select(Purchase).where(Purchase.id == uuid.UUID(purchase_id))).first()
+            is None
+        )
+        outbox = conn.execute(select(OutboxEvent.event_type, OutboxEvent.payload)).all()
+    assert outbox == [(DELETED, {"eventType": DELETED, "data": data})]
+
+    receiver = Receiver()
+    worker = worker_for(engine, receiver, lambda: clock.now + timedelta(seconds=5))
+    worker.run_once()
+    worker.stop()
+    [request] = receiver.requests
+    parsed = verify(request.content, request.headers, endpoint.secret or "")
+    assert parsed.event_type == DELETED
+    assert parsed.data.id == purchase_id
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"team": "Team C"}, "no team with id or name 'Team C'", id="team"),
+        pytest.param({"url": "ftp://127.0.0.1/x"}, "must be http:// or https://", id="scheme"),
+        pytest.param({"url": "http://"}, "must be http:// or https://", id="no-host"),
+        pytest.param({"url": "http://[::1"}, "invalid URL", id="invalid"),
+        pytest.param({"event_types": ["purchase.made"]}, "unknown event type", id="event"),
+    ],
+)
+def test_add_endpoint_rejects_bad_input(engine, seed, kwargs, message):
+    arguments = {"team": "Team A", "url": "http://127.0.0.1:9/hook", **kwargs}
+    with pytest.raises(admin.WebhookAdminError, match=message.replace("(", r"\(")):
+        admin.add_endpoint(engine, **arguments)
+
+
+def test_ambiguous_team_name_needs_the_id(engine, seed):
+    from gmodstore_sandbox.admin import create_team
+
+    create_team(engine, name="Team A")
+    with pytest.raises(admin.WebhookAdminError, match="several teams"):
+        admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    endpoint = admin.add_endpoint(engine, team=seed.ids.team_id, url="http://127.0.0.1:9/hook")
+    assert endpoint.team_name == "Team A"
+
+
+def test_endpoints_are_listed_without_secrets(engine, seed):
+    first = admin.add_endpoint(
+        engine,
+        team="Team A",
+        url="http://127.0.0.1:9/a",
+        event_types=["created,revoked", "created"],
+    )
+    admin.add_endpoint(engine, team="Team B", url="http://127.0.0.1:9/b")
+    assert first.event_types == (CREATED, REVOKED)
+    assert first.secret is not None and first.secret.startswith("whsec_")
+    listed = admin.list_endpoints(engine, team="Team A")
+    assert listed == [
+        admin.Endpoint(
+            first.id, first.team_id, "Team A", first.url, (CREATED, REVOKED), first.created_at
+        )
+    ]
+    assert [e.url for e in admin.list_endpoints(engine)] == [
+        "http://127.0.0.1:9/a",
+        "http://127.0.0.1:9/b",
+    ]
+    with pytest.raises(admin.WebhookAdminError, match="not an endpoint id"):
+        admin.list_deliveries(engine, endpoint_id="x")
+
+
+def test_list_deliveries_filters(engine, seed, clock):
+    a = admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/a")
+    b = admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/b")
+    clock.advance(1)
+    event(engine, seed, clock, CREATED)
+    worker = worker_for(engine, Receiver(500), clock)
+    worker.run_once()
+    worker.stop()
+    assert {d.url: d.status for d, _ in admin.list_deliveries(engine)} == {
+        a.url: "pending",
+        b.url: "delivered",
+    } or {d.url: d.status for d, _ in admin.list_deliveries(engine)} == {
+        a.url: "delivered",
+        b.url: "pending",
+    }
+    [(only, _)] = admin.list_deliveries(engine, endpoint_id=a.id)
+    assert only.url == a.url
+    assert len(admin.list_deliveries(engine, status="pending")) == 1
+    assert len(admin.list_deliveries(engine, limit=1)) == 1
+
+
+def test_background_thread_delivers_and_survives_errors(engine, seed, monkeypatch):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    time.sleep(0.001)
+    write_event(
+        engine,
+        event_type=CREATED,
+        purchase_id=seed.ids.purchase_ids[0],
+        product_id=seed.ids.product_id,
+        team_id=seed.ids.team_id,
+        at=utcnow(),
+    )
+    receiver = Receiver()
+    worker = WebhookWorker(
+        engine, WorkerConfig(poll_interval=0.01), transport=httpx.MockTransport(receiver)
+    )
+    real_run_once = worker.run_once
+    calls = []
+
+    def flaky_run_once() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return real_run_once()
+
+    monkeypatch.setattr(worker, "run_once", flaky_run_once)
+    worker.start()
+    worker.start()  # idempotent
+    deadline = time.monotonic() + 5
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker.stop()
+    assert len(receiver.requests) == 1
+    assert len(calls) >= 2
+
+
+def test_worker_is_optional(engine):
+    from gmodstore_sandbox.settings import Settings
+    from gmodstore_sandbox.webhooks.worker import run_webhook_worker
+
+    with run_webhook_worker(engine, Settings(webhook_worker=False)) as worker:
+        assert worker is None
+    with run_webhook_worker(engine, Settings(webhook_poll_interval=0.01)) as worker:
+        assert isinstance(worker, WebhookWorker)
+        assert worker.config == WorkerConfig(poll_interval=0.01)
+
+
+def test_database_errors_leave_the_work_for_later(engine, seed, clock, monkeypatch):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    event(engine, seed, clock, CREATED)
+    receiver = Receiver()
+    worker = worker_for(engine, receiver, clock)
+
+    def raced(*args, **kwargs):
+        raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "fan_out", raced)
+        assert worker.run_once() == 0  # another worker fanned out first: nothing lost
+
+    def locked(*args, **kwargs):
+        raise OperationalError("UPDATE", {}, Exception("database is locked"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "record_attempt", locked)
+        assert worker.run_once() == 1  # sent, but the result could not be recorded
+    assert deliveries(engine) == [(CREATED, "pending", 0)]
+    clock.advance(CONFIG.timeout + 31)  # the lease runs out: sent again (at-least-once)
+    assert worker.run_once() == 1
+    worker.stop()
+    assert deliveries(engine) == [(CREATED, "delivered", 1)]
+    assert len(receiver.requests) == 2
+
+
+def test_fan_out_works_in_batches_and_keeps_raising_the_floor(engine, seed, clock):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    config = WorkerConfig(batch_size=2, fanout_grace=10)
+    worker = worker_for(engine, Receiver(), clock, config)
+    other_team = {"team_id": seed.ids.other_team_id, "product_id": seed.ids.other_team_product_id}
+    for purchase_id in seed.ids.other_team_purchase_ids + seed.ids.purchase_ids[:1]:
+        event(engine, seed, clock, CREATED, purchase_id, **other_team)  # no endpoint for team B
+
+    def floor_and_marks() -> tuple[int | None, list[int]]:
+        with engine.connect() as conn:
+            floor = conn.execute(select(WebhookCursor.outbox_seq)).scalar()
+            marks = conn.execute(select(WebhookFanout.outbox_seq)).scalars().all()
+        return floor, list(marks)
+
+    clock.advance(11)
+    worker.run_once()
+    assert floor_and_marks() == (None, [1, 2])  # a full batch: maybe more to read
+    worker.run_once()
+    assert floor_and_marks() == (3, [])
+    event(engine, seed, clock, CREATED)
+    worker.run_once()
+    assert floor_and_marks() == (3, [4])
+    clock.advance(11)
+    worker.run_once()
+    worker.stop()
+    assert floor_and_marks() == (4, [])
+    assert deliveries(engine) == [(CREATED, "delivered", 1)]
+
+
+def test_background_thread_keeps_going_while_the_outbox_has_a_backlog(engine, seed):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    time.sleep(0.001)
+    other_team = {"team_id": seed.ids.other_team_id, "product_id": seed.ids.other_team_product_id}
+    for purchase_id in [str(uuid.uuid4()) for _ in range(4)]:
+        write_event(engine, event_type=CREATED, purchase_id=purchase_id, at=utcnow(), **other_team)
+    write_event(
+        engine,
+        event_type=CREATED,
+        purchase_id=seed.ids.purchase_ids[0],
+        product_id=seed.ids.product_id,
+        team_id=seed.ids.team_id,
+        at=utcnow(),
+    )
+    receiver = Receiver()
+    config = WorkerConfig(poll_interval=30, batch_size=2)  # only a backlog avoids the wait
+    worker = WebhookWorker(engine, config, transport=httpx.MockTransport(receiver))
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker.stop()
+    assert [e[2] for e in receiver.events()] == [seed.ids.purchase_ids[0]]
