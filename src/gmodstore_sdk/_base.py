@@ -1,11 +1,11 @@
 """Everything the sync and async clients share that does no I/O.
 
-A request is described by an `Operation`, built (and validated) by `api/_operations.py`. The client
-runs it through `BaseApiClient._request_flow`, a generator that holds the whole policy — rate limit
-pacing, retries, backoff, the ambiguous-POST recovery lookup, logging, response parsing and errors —
-and only *yields* what it needs done: an `httpx.Request` to send, or a number of seconds to sleep.
-`ApiClient` and `AsyncApiClient` drive it with a few lines each, in the manner of httpx's
-`Auth.auth_flow`.
+A request is described by an `Operation` (`_operation.py`), built and validated by
+`api/_operations.py`. The client runs it through `BaseApiClient._request_flow`, a generator that
+holds the whole policy — rate limit pacing, retries, backoff, the ambiguous-POST recovery lookup,
+logging, response parsing and errors — and only *yields* what it needs done: an `httpx.Request` to
+send, or a number of seconds to sleep. `ApiClient` and `AsyncApiClient` drive it with a few lines
+each, in the manner of httpx's `Auth.auth_flow`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
 
+from gmodstore_sdk._operation import ApiResponse, Flow, M, Operation, Outcome, url_factory
 from gmodstore_sdk._retry import (
     RateLimit,
     RateLimiter,
@@ -30,7 +31,7 @@ from gmodstore_sdk._retry import (
     parse_retry_after,
     wait_until_reset,
 )
-from gmodstore_sdk._types import NOT_GIVEN, NotGiven
+from gmodstore_sdk._types import NotGiven
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import (
     ApiConnectionError,
@@ -42,98 +43,15 @@ from gmodstore_sdk.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from gmodstore_sdk._models import BaseModel
     from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
 
-__all__ = ["M", "ApiResponse", "BaseApiClient", "Flow", "Operation", "Outcome"]
+# Re-exported: api_client.py and api/_operations.py import them from here.
+__all__ = ["M", "ApiResponse", "BaseApiClient", "Flow", "Operation", "Outcome", "url_factory"]
 
 logger = logging.getLogger("gmodstore_sdk")
 
 # Servers send the reset in whole seconds: a wait up to a second past the window is not "longer".
 _ROUNDING = 1.0
-
-M = TypeVar("M", bound="BaseModel")
-T = TypeVar("T")
-
-Action = httpx.Request | float
-"""What a flow asks its driver for: send this request, or sleep this many seconds."""
-Outcome = httpx.Response | Exception | None
-"""What the driver sends back: the response, the httpx error, or None after a sleep."""
-Flow = Generator[Action, Outcome, T]
-
-
-class Operation(Generic[M]):
-    """One validated API call: everything needed to send it and to read its answer."""
-
-    __slots__ = (
-        "content",
-        "headers",
-        "lookup",
-        "method",
-        "model",
-        "path",
-        "scope",
-        "timeout",
-        "url",
-    )
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        url: httpx.URL | str,
-        model: type[M],
-        *,
-        scope: str,
-        content: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: httpx.Timeout | NotGiven = NOT_GIVEN,
-        lookup: Operation[ListProductPurchasesResponse] | None = None,
-    ) -> None:
-        self.method = method
-        self.path = path
-        """The encoded path, without the query string (used in logs and messages)."""
-        self.url = url
-        self.model = model
-        self.scope = scope
-        """The token scope the call needs, named in the 403 message."""
-        self.content = content
-        self.headers = headers
-        self.timeout = timeout
-        self.lookup = lookup
-        """For a create: the list call that finds the purchase after an ambiguous failure."""
-
-
-class ApiResponse(Generic[T]):
-    """What the `*_with_http_info` methods return: the parsed body plus the HTTP details.
-
-    >>> info = api.get_product_purchase_with_http_info(product_id, purchase_id)  # doctest: +SKIP
-    >>> info.status_code, info.headers["x-ratelimit-remaining"]  # doctest: +SKIP
-
-    Attributes:
-        status_code: the HTTP status of the response the data came from.
-        headers: its headers (case-insensitive).
-        data: the parsed body.
-        recovered: True when a create timed out (or similar) and the purchase it had in fact created
-            was found by a follow-up lookup; `status_code` and `headers` are then the lookup's.
-    """
-
-    __slots__ = ("data", "headers", "recovered", "status_code")
-
-    def __init__(
-        self, status_code: int, headers: httpx.Headers, data: T, *, recovered: bool = False
-    ) -> None:
-        self.status_code = status_code
-        self.headers = headers
-        self.data = data
-        self.recovered = recovered
-
-    def __repr__(self) -> str:
-        return (
-            f"ApiResponse(status_code={self.status_code}, data={self.data!r}, "
-            f"recovered={self.recovered})"
-        )
-
 
 # Answers to a resent create that mean "it exists already".
 _ALREADY_OWNS = frozenset({400, 409, 422})
@@ -259,25 +177,35 @@ class BaseApiClient:
                 if found is not None:
                     return found
                 maybe_created = True
-            elif op.method == "POST" and failure.safety == "ambiguous":
-                raise failure.error from failure.cause  # nothing to look up: never resend
-            if failure.safety == "fatal" or attempt >= self._retries:
-                raise failure.error from failure.cause
-            delay = self._retry_delay(attempt, failure.hint)
-            if delay is None:
-                raise failure.error from failure.cause
-            logger.info(
-                "%s %s failed (%s); retry %d of %d in %.2f s",
-                op.method,
-                op.path,
-                failure.summary,
-                attempt + 1,
-                self._retries,
-                delay,
-            )
+            delay = self._retry_or_raise(op, failure, attempt)
             attempt += 1
             if delay > 0:
                 yield delay
+
+    def _retry_or_raise(self, op: Operation[Any], failure: _Failure, attempt: int) -> float:
+        """The delay before retrying after `failure`; raises its error when retrying is wrong."""
+        if op.method == "POST" and failure.safety == "ambiguous" and op.lookup is None:
+            raise failure.error from failure.cause  # nothing to look up: never resend
+        if failure.safety == "fatal" or attempt >= self._retries:
+            raise failure.error from failure.cause
+        delay = self._retry_delay(attempt, failure.hint)
+        if delay is None:
+            raise failure.error from failure.cause
+        # Every wait is logged; one longer than the rate limit window (a long `Retry-After`, or a
+        # backoff configured that high) is a warning, since callers would not expect it.
+        long = delay > self._window + _ROUNDING
+        logger.log(
+            logging.WARNING if long else logging.INFO,
+            "%s %s failed (%s); retry %d of %d in %.2f s%s",
+            op.method,
+            op.path,
+            failure.summary,
+            attempt + 1,
+            self._retries,
+            delay,
+            f", longer than the {self._window:.0f} s rate limit window" if long else "",
+        )
+        return delay
 
     def _pace_flow(self, op: Operation[Any]) -> Flow[None]:
         """Wait, if the rate limit budget is spent, until the window resets."""
@@ -330,12 +258,12 @@ class BaseApiClient:
             status = outcome.status_code
             now = self._clock()
             hint = parse_retry_after(outcome.headers.get("retry-after"), now)
-            error = self._status_error(op, outcome, hint)
             if status == 429:
-                if hint is None:
+                if hint is None:  # the reset says when the refused budget comes back
                     hint = wait_until_reset(outcome.headers, now)
-                return _Failure(error, None, "unsent", hint, status)
-            return _Failure(error, None, "ambiguous" if status >= 500 else "fatal", hint, status)
+                return _Failure(self._status_error(op, outcome, hint), None, "unsent", hint, status)
+            safety: Safety = "ambiguous" if status >= 500 else "fatal"
+            return _Failure(self._status_error(op, outcome, hint), None, safety, hint, status)
         assert outcome is not None  # only a sleep is answered with None
         if started is not None:
             logger.debug(
@@ -374,12 +302,6 @@ class BaseApiClient:
                 self._max_retry_wait,
             )
             return None
-        if hint > self._window + _ROUNDING:
-            logger.warning(
-                "server asked to wait %.1f s, longer than the %.0f s rate limit window; waiting",
-                hint,
-                self._window,
-            )
         return hint
 
     def _log_pacing(self, op: Operation[Any], wait: float, skewed: bool) -> None:
@@ -451,31 +373,10 @@ class BaseApiClient:
                 f"{where}: no answer in time ({name}){maybe}. Raise "
                 f"Configuration({setting}=...) or pass _request_timeout=..."
             )
-        detail = f": {exc}" if str(exc) else ""
+        detail = f": {self._redact(str(exc))}" if str(exc) else ""
         return ApiConnectionError(f"{where}: request failed ({name}{detail}){maybe}")
 
-
-def url_factory(origin: str) -> Callable[[str, str | None], httpx.URL | str]:
-    """Return `make_url(path, query)` for URLs under `origin`.
-
-    `path` and `query` must already be percent-encoded (`api/_operations.py` does it). Parsing a URL
-    string costs httpx about 20 us, as much as all of the SDK's own work per request, so when this
-    httpx exposes its parsed form (`URL._uri_reference`, a `ParseResult` named tuple) the URL is
-    assembled from the parsed origin instead. Any other httpx gets the plain string.
-    tests/sdk/test_requests.py checks both give the same URL.
-    """
-    template = getattr(httpx.URL(origin), "_uri_reference", None)
-    if getattr(template, "_fields", None) != _PARSE_RESULT_FIELDS:
-        return lambda path, query: origin + path + ("" if query is None else "?" + query)
-    replace = template._replace  # type: ignore[union-attr]
-    new = httpx.URL.__new__
-
-    def make_url(path: str, query: str | None) -> httpx.URL | str:
-        url = new(httpx.URL)
-        url._uri_reference = replace(path=path, query=query)
-        return url
-
-    return make_url
-
-
-_PARSE_RESULT_FIELDS = ("scheme", "userinfo", "host", "port", "path", "query", "fragment")
+    def _redact(self, text: str) -> str:
+        # httpx / h11 errors may quote a header value (e.g. "Illegal header value b'Bearer ...'").
+        token = self.configuration.access_token
+        return text.replace(token, "***") if token else text

@@ -32,10 +32,11 @@ class Configuration:
         host: scheme and host of the API, e.g. `"https://www.gmodstore.com"` (default), or a sandbox
             URL. Falls back to the `GMODSTORE_HOST` environment variable, then the default.
         access_token: a personal access token (sent as `Authorization: Bearer ...`). Falls back to
-            the `GMODSTORE_TOKEN` environment variable. Never shown in reprs, logs or exceptions.
+            the `GMODSTORE_TOKEN` environment variable. Surrounding whitespace (a trailing newline)
+            is stripped. Never shown in reprs, logs or exceptions.
         api_path: the path prefix of the API. Default `"/api/v3"`, or `"/v3"` for hosts that serve
             the API at the root (`api.pivity.com`, `api.gmodstore.com`) or whose URL already ends
-            in `/api`.
+            in `/api`, or nothing when it already ends in `/v3`.
         tenant: restrict requests to one marketplace, e.g. `"gmodstore.com"` (sent as `X-Tenant`).
         connect_timeout: seconds to wait for a connection.
         read_timeout: seconds to wait for each read (and write) of a response.
@@ -75,9 +76,9 @@ class Configuration:
         proxy: str | None = None,
     ) -> None:
         self.host = _check_host(host or os.environ.get("GMODSTORE_HOST") or DEFAULT_HOST)
-        self.access_token = access_token or os.environ.get("GMODSTORE_TOKEN") or None
+        self.access_token = _check_token(access_token or os.environ.get("GMODSTORE_TOKEN"))
         self.api_path = _check_api_path(api_path) if api_path is not None else None
-        self.tenant = tenant
+        self.tenant = _check_header_value("tenant", tenant)
         self.connect_timeout = _non_negative("connect_timeout", connect_timeout)
         self.read_timeout = _non_negative("read_timeout", read_timeout)
         if isinstance(retries, bool) or not isinstance(retries, int):
@@ -88,7 +89,7 @@ class Configuration:
         self.backoff_max = _non_negative("backoff_max", backoff_max)
         self.max_retry_wait = _non_negative("max_retry_wait", max_retry_wait)
         self.rate_limit_window = _non_negative("rate_limit_window", rate_limit_window)
-        self.user_agent = user_agent
+        self.user_agent = _check_header_value("user_agent", user_agent)
         self.verify = verify
         self.proxy = proxy
 
@@ -115,6 +116,8 @@ class Configuration:
 
 def _default_path(host: str) -> str:
     parts = urlsplit(host)
+    if parts.path.endswith("/v3"):
+        return ""  # the whole API URL was given, e.g. GMODSTORE_HOST=https://api.pivity.com/v3
     if parts.path.endswith("/api"):
         return "/v3"
     if not parts.path and parts.netloc.startswith(_ROOT_API_HOST_PREFIXES):
@@ -129,6 +132,41 @@ def _check_host(host: object) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ApiValueError(f"`host` must look like https://www.gmodstore.com, got {host!r}")
     return host.rstrip("/")
+
+
+def _check_token(token: object) -> str | None:
+    """The token, stripped of surrounding whitespace, or None; it is never put in a message.
+
+    A token read from a file or an environment variable often ends in a newline. Sent as is, httpx
+    refuses the header with an error that quotes the header value, token included.
+    """
+    if token is None:
+        return None
+    if not isinstance(token, str):
+        raise ApiTypeError(f"`access_token` must be a str, not {type(token).__name__}")
+    token = token.strip()
+    if not token:
+        return None
+    if not _is_visible_ascii(token):
+        raise ApiValueError(
+            "`access_token` contains whitespace or non-ASCII characters, which cannot be sent in "
+            "an HTTP header: check that it was copied whole (its value is not shown here)"
+        )
+    return token
+
+
+def _check_header_value(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiTypeError(f"`{name}` must be a str, not {type(value).__name__}")
+    if not _is_visible_ascii(value.replace(" ", "x")):
+        raise ApiValueError(f"`{name}` must be printable ASCII (it is sent as a header): {value!r}")
+    return value
+
+
+def _is_visible_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable() and " " not in text
 
 
 def _check_api_path(path: object) -> str:

@@ -363,7 +363,24 @@ def test_429_longer_than_the_window_is_logged(
     script = Script(error(429, **{"Retry-After": "90"}), single())
     make_api(script).get_product_purchase(PRODUCT, PURCHASE)
     assert clock.sleeps == [90.0]
-    assert "longer than the 60 s rate limit window" in caplog.text
+    (record,) = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        f"GET /api/v3/products/{PRODUCT}/purchases/{PURCHASE} failed (HTTP 429); retry 1 of 2 in "
+        "90.00 s, longer than the 60 s rate limit window"
+    )
+
+
+def test_backoff_longer_than_the_window_is_a_warning(
+    make_api: MakeApi, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gmodstore_sdk")
+    script = Script(error(503), error(503), single())
+    make_api(script, backoff_base=40, backoff_max=100).get_product_purchase(PRODUCT, PURCHASE)
+    assert clock.sleeps == [40.0, 80.0]
+    records = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [r.levelno for r in records] == [logging.INFO, logging.WARNING]
+    assert records[1].getMessage().endswith("in 80.00 s, longer than the 60 s rate limit window")
 
 
 def test_429_longer_than_max_retry_wait_is_raised(make_api: MakeApi, clock: FakeClock) -> None:
@@ -373,6 +390,23 @@ def test_429_longer_than_max_retry_wait_is_raised(make_api: MakeApi, clock: Fake
     assert caught.value.retry_after == 3600.0
     assert len(script.requests) == 1
     assert clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "retry_after"),
+    [
+        pytest.param({"Retry-After": "7"}, 7.0, id="retry-after"),
+        pytest.param({"X-RateLimit-Reset": str(int(EPOCH) + 20)}, 20.0, id="reset-epoch"),
+        pytest.param({"X-RateLimit-Reset": "15"}, 15.0, id="reset-seconds"),
+        pytest.param({}, None, id="none"),
+    ],
+)
+def test_429_error_tells_how_long_to_wait(
+    make_api: MakeApi, headers: dict[str, str], retry_after: float | None
+) -> None:
+    with pytest.raises(RateLimitException) as caught:
+        make_api(Script(error(429, **headers)), retries=0).get_product_purchase(PRODUCT, PURCHASE)
+    assert caught.value.retry_after == retry_after
 
 
 def _spent(reset: str) -> httpx.Response:
@@ -478,10 +512,22 @@ def test_token_never_leaks(
     assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in script.requests)
     texts = [caplog.text, repr(api.api_client), repr(api.api_client.configuration)]
     texts += [str(e) for e in errors] + [repr(e) for e in errors]
+    texts += [
+        repr(vars(e)) for e in errors
+    ]  # .headers / .body are the response's, never the request's
     for text in texts:
         assert TOKEN not in text
     assert "-> ConnectError (attempt 1)" in caplog.text
     assert "retry 1 of 2" in caplog.text
+
+
+def test_transport_error_messages_never_quote_the_token(make_api: MakeApi) -> None:
+    # h11 quotes a refused header value in its message, "Bearer <token>" included.
+    script = Script(httpx.LocalProtocolError(f"Illegal header value b'Bearer {TOKEN}\\n'"))
+    with pytest.raises(ApiConnectionError) as caught:
+        make_api(script).get_product_purchase(PRODUCT, PURCHASE)
+    assert TOKEN not in str(caught.value)
+    assert "Illegal header value b'Bearer ***\\n'" in str(caught.value)
 
 
 def test_zero_backoff_does_not_sleep(make_api: MakeApi, clock: FakeClock) -> None:

@@ -50,6 +50,13 @@ def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
             "https://www.gmodstore.com/api", None, "https://www.gmodstore.com/api/v3", id="api"
         ),
         pytest.param("http://127.0.0.1:9", None, "http://127.0.0.1:9/api/v3", id="sandbox"),
+        pytest.param("https://api.pivity.com/v3", None, "https://api.pivity.com/v3", id="full-v3"),
+        pytest.param(
+            "https://www.gmodstore.com/api/v3/",
+            None,
+            "https://www.gmodstore.com/api/v3",
+            id="full-api-v3",
+        ),
         pytest.param("http://127.0.0.1:9", "/v3", "http://127.0.0.1:9/v3", id="explicit"),
         pytest.param(
             "https://api.pivity.com", "/api/v3/", "https://api.pivity.com/api/v3", id="wins"
@@ -90,8 +97,38 @@ def test_user_agent_prefix() -> None:
         pytest.param({"retries": True}, ApiTypeError, id="retries-bool"),
         pytest.param({"read_timeout": "5"}, ApiTypeError, id="timeout-type"),
         pytest.param({"connect_timeout": -1}, ApiValueError, id="timeout"),
+        pytest.param({"access_token": 3}, ApiTypeError, id="token-type"),
+        pytest.param({"tenant": 3}, ApiTypeError, id="tenant-type"),
+        pytest.param({"tenant": "gmodstore.com\r\nX-Evil: 1"}, ApiValueError, id="tenant-crlf"),
+        pytest.param({"user_agent": "bot/1.0 é"}, ApiValueError, id="user-agent-ascii"),
     ],
 )
 def test_bad_configuration(kwargs: dict[str, object], error: type[Exception]) -> None:
     with pytest.raises(error):
         Configuration(**kwargs)  # type: ignore[arg-type]
+
+
+def test_token_is_stripped_of_surrounding_whitespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Configuration(access_token=f"  {TOKEN}\n").access_token == TOKEN
+    monkeypatch.setenv("GMODSTORE_TOKEN", f"{TOKEN}\r\n")
+    assert Configuration().access_token == TOKEN
+    assert Configuration(access_token=" \n").access_token is None
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(f"{TOKEN}\r\nX-Evil: 1", id="crlf-inside"),
+        pytest.param(f"Bearer {TOKEN}", id="space-inside"),
+        pytest.param(f"{TOKEN}é", id="non-ascii"),
+    ],
+)
+def test_unsendable_token_is_refused_without_echoing_it(token: str) -> None:
+    with pytest.raises(ApiValueError, match="cannot be sent in an HTTP header") as caught:
+        Configuration(access_token=token)
+    assert TOKEN not in str(caught.value)
+
+
+def test_tenant_and_user_agent_may_contain_spaces() -> None:
+    config = Configuration(tenant="gmodstore.com", user_agent="my-bot/1.0 (+https://x.test)")
+    assert config.user_agent_header.startswith("my-bot/1.0 (+https://x.test) gmodstore-sdk")

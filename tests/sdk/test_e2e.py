@@ -196,7 +196,8 @@ def test_root_api_path(make_api: MakeApi, sandbox: Sandbox) -> None:
 
 def test_token_from_environment(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GMODSTORE_HOST", sandbox.url)
-    monkeypatch.setenv("GMODSTORE_TOKEN", sandbox.read_token)
+    # As read from a secrets file: the trailing newline must not reach the header.
+    monkeypatch.setenv("GMODSTORE_TOKEN", sandbox.read_token + "\n")
     with gmodstore_sdk.ApiClient() as client:
         api = ProductPurchasesApi(client)
         assert api.list_product_purchases(sandbox.ids.product_id, per_page=1).data

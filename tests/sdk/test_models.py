@@ -37,9 +37,23 @@ def test_unknown_fields_are_kept() -> None:
     assert "giftedBy" in p
 
 
-def test_naive_datetimes_and_missing_fields_are_rejected() -> None:
-    with pytest.raises(pydantic.ValidationError, match="timezone"):
-        ProductPurchase.model_validate(purchase(createdAt="2024-05-01T12:00:00"))
+@pytest.mark.parametrize(
+    "naive",
+    [
+        pytest.param("2024-05-01T12:00:00", id="iso"),
+        pytest.param("2024-05-01 12:00:00", id="space"),
+        pytest.param(1714564800, id="epoch"),
+    ],
+)
+def test_naive_datetimes_are_read_as_utc(naive: object) -> None:
+    p = ProductPurchase.model_validate(purchase(createdAt=naive))
+    assert p.created_at == datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    assert p.created_at.tzinfo is not None
+
+
+def test_bad_datetimes_and_missing_fields_are_rejected() -> None:
+    with pytest.raises(pydantic.ValidationError, match="createdAt"):
+        ProductPurchase.model_validate(purchase(createdAt="yesterday"))
     body = purchase()
     del body["revoked"]
     with pytest.raises(pydantic.ValidationError, match="revoked"):

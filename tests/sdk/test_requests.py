@@ -11,7 +11,7 @@ import pytest
 
 import gmodstore_sdk
 from gmodstore_sdk import ApiTypeError, ApiValueError
-from gmodstore_sdk._base import url_factory
+from gmodstore_sdk._operation import url_factory
 from gmodstore_sdk.api import product_purchases_api
 from gmodstore_sdk.api._operations import segment
 from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi

@@ -8,6 +8,7 @@ id can never reach another route.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ __all__ = [
     "get_product_purchase",
     "has_active_purchase",
     "list_product_purchases",
+    "page_operations",
     "update_product_purchase",
 ]
 
@@ -138,6 +140,28 @@ def list_product_purchases(
         headers=client.get_headers,
         timeout=timeout(request_timeout),
     )
+
+
+def page_operations(
+    client: BaseApiClient,
+    product: object,
+    per_page: object,
+    filter: object,
+    request_timeout: RequestTimeout,
+) -> Callable[[str | None], Operation[ListProductPurchasesResponse]]:
+    """For `iter_product_purchases`: validate the arguments now, return `cursor -> page call`.
+
+    Validating up front makes bad input fail where the iterator is created, not at the first
+    `next()`, which may run far from the call.
+    """
+    first = list_product_purchases(client, product, per_page, None, filter, request_timeout)
+
+    def page(cursor: str | None) -> Operation[ListProductPurchasesResponse]:
+        if cursor is None:
+            return first
+        return list_product_purchases(client, product, per_page, cursor, filter, request_timeout)
+
+    return page
 
 
 def get_product_purchase(

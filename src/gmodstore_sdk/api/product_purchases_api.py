@@ -221,17 +221,10 @@ class ProductPurchasesApi:
 
         Arguments are validated now; requests are sent as you iterate.
         """
-        first = ops.list_product_purchases(
-            self.api_client, product, per_page, None, filter, _request_timeout
-        )
+        page = ops.page_operations(self.api_client, product, per_page, filter, _request_timeout)
 
         def fetch(cursor: str | None) -> ListProductPurchasesResponse:
-            op = first
-            if cursor is not None:
-                op = ops.list_product_purchases(
-                    self.api_client, product, per_page, cursor, filter, _request_timeout
-                )
-            return self.api_client._request(op).data
+            return self.api_client._request(page(cursor)).data
 
         return iter_pages(fetch)
 
@@ -389,17 +382,10 @@ class AsyncProductPurchasesApi:
 
         Arguments are validated now; requests are sent as you iterate.
         """
-        first = ops.list_product_purchases(
-            self.api_client, product, per_page, None, filter, _request_timeout
-        )
+        page = ops.page_operations(self.api_client, product, per_page, filter, _request_timeout)
 
         async def fetch(cursor: str | None) -> ListProductPurchasesResponse:
-            op = first
-            if cursor is not None:
-                op = ops.list_product_purchases(
-                    self.api_client, product, per_page, cursor, filter, _request_timeout
-                )
-            return (await self.api_client._request(op)).data
+            return (await self.api_client._request(page(cursor))).data
 
         return aiter_pages(fetch)
 

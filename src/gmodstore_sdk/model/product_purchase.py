@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime
+from datetime import datetime, timezone
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from gmodstore_sdk._models import BaseModel
 
-__all__ = ["ProductPurchase"]
+__all__ = ["ProductPurchase", "UtcDatetime"]
+
+
+def _assume_utc(value: datetime) -> datetime:
+    # The API speaks UTC. A timestamp sent without an offset is read as UTC rather than failing
+    # the whole response, and callers never receive a naive datetime to compare with aware ones.
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
+"""A timezone-aware `datetime`; a value sent without an offset is taken as UTC."""
 
 
 class ProductPurchase(BaseModel):
@@ -28,7 +41,7 @@ class ProductPurchase(BaseModel):
     """The purchased product's id (a UUID)."""
     revoked: bool
     """True when the purchase was revoked: the user no longer owns the product."""
-    created_at: AwareDatetime
-    """When the purchase was created (timezone-aware)."""
-    updated_at: AwareDatetime
-    """When the purchase last changed (timezone-aware)."""
+    created_at: UtcDatetime
+    """When the purchase was created (timezone-aware; UTC if the server sent no offset)."""
+    updated_at: UtcDatetime
+    """When the purchase last changed (timezone-aware; UTC if the server sent no offset)."""
