@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from .service import READ, WRITE_SCOPE, hash_token
 from .storage import repository as repo
@@ -135,10 +135,10 @@ class SandboxSeed:
     tokens: SeedTokens
 
 
-def _users(conn: object, count: int, prefix: str, now: datetime) -> list[uuid.UUID]:
+def _users(conn: Connection, count: int, prefix: str, now: datetime) -> list[uuid.UUID]:
     ids = [uuid.uuid4() for _ in range(count)]
     rows = [{"id": u, "name": f"{prefix} {i + 1}", "created_at": now} for i, u in enumerate(ids)]
-    repo.insert_users_bulk(conn, rows=rows)  # type: ignore[arg-type]
+    repo.insert_users_bulk(conn, rows=rows)
     return ids
 
 
@@ -161,6 +161,41 @@ def _purchases(
     return rows
 
 
+def _testing_teams(
+    conn: Connection,
+    teams: tuple[uuid.UUID, uuid.UUID],
+    staff: tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID],
+    now: datetime,
+) -> None:
+    """Team A: owner, reader and writer; team B: its owner."""
+    (team_a, team_b), (owner, reader, writer, other_owner) = teams, staff
+    repo.insert_team(conn, team_id=team_a, name="Team A", now=now)
+    repo.insert_team(conn, team_id=team_b, name="Team B", now=now)
+    repo.add_team_member(conn, team_id=team_a, user_id=owner, role="owner")
+    repo.add_team_member(conn, team_id=team_a, user_id=reader)
+    repo.add_team_member(conn, team_id=team_a, user_id=writer)
+    repo.add_team_member(conn, team_id=team_b, user_id=other_owner, role="owner")
+
+
+def _testing_tokens(
+    engine: Engine,
+    owner: uuid.UUID,
+    reader: uuid.UUID,
+    writer: uuid.UUID,
+    other_owner: uuid.UUID,
+    now: datetime,
+) -> SeedTokens:
+    return SeedTokens(
+        token=create_token(engine, user_id=str(owner), name="owner"),
+        read_token=create_token(engine, user_id=str(reader), scopes=[READ], name="read"),
+        write_token=create_token(engine, user_id=str(writer), scopes=[WRITE_SCOPE], name="write"),
+        other_team_token=create_token(engine, user_id=str(other_owner), name="other team"),
+        expired_token=create_token(
+            engine, user_id=str(owner), name="expired", expires_at=now - timedelta(hours=1)
+        ),
+    )
+
+
 def seed_testing(
     engine: Engine, *, purchases: int = 30, free_users: int = 30, other_purchases: int = 5
 ) -> SandboxSeed:
@@ -174,12 +209,7 @@ def seed_testing(
         owner, reader, writer, other_owner = _users(conn, 4, "Staff", now)
         buyers = _users(conn, purchases, "Customer", now)
         free = _users(conn, free_users, "Visitor", now)
-        repo.insert_team(conn, team_id=team_a, name="Team A", now=now)
-        repo.insert_team(conn, team_id=team_b, name="Team B", now=now)
-        repo.add_team_member(conn, team_id=team_a, user_id=owner, role="owner")
-        repo.add_team_member(conn, team_id=team_a, user_id=reader)
-        repo.add_team_member(conn, team_id=team_a, user_id=writer)
-        repo.add_team_member(conn, team_id=team_b, user_id=other_owner, role="owner")
+        _testing_teams(conn, (team_a, team_b), (owner, reader, writer, other_owner), now)
         for pid, team, name in (
             (product, team_a, "Seeded Addon"),
             (empty, team_a, "Empty Addon"),
@@ -203,15 +233,7 @@ def seed_testing(
         free_user_ids=[str(u) for u in free],
         other_team_purchase_ids=[str(r["id"]) for r in other_rows],
     )
-    tokens = SeedTokens(
-        token=create_token(engine, user_id=str(owner), name="owner"),
-        read_token=create_token(engine, user_id=str(reader), scopes=[READ], name="read"),
-        write_token=create_token(engine, user_id=str(writer), scopes=[WRITE_SCOPE], name="write"),
-        other_team_token=create_token(engine, user_id=str(other_owner), name="other team"),
-        expired_token=create_token(
-            engine, user_id=str(owner), name="expired", expires_at=now - timedelta(hours=1)
-        ),
-    )
+    tokens = _testing_tokens(engine, owner, reader, writer, other_owner, now)
     return SandboxSeed(ids, tokens)
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.routing import compile_path
+from sqlalchemy import Engine
+from starlette.types import Lifespan
 
-from .api import openapi, purchases
+from .api import docs, openapi, purchases
 from .errors import install_error_handlers
 from .ratelimit import RateLimiter
 from .service import PurchaseService
@@ -35,19 +36,7 @@ class SandboxApp(FastAPI):
         return self.openapi_schema
 
 
-def create_app(settings: Settings | None = None) -> SandboxApp:
-    """Build the sandbox app; its engine belongs to this app alone (disposed at shutdown).
-
-    >>> app = create_app(Settings(database_url="sqlite:///./sandbox.db", rate_limit=0))
-    """
-    settings = settings or Settings()
-    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
-    secret = (
-        settings.cursor_secret.get_secret_value().encode()
-        if settings.cursor_secret is not None
-        else secrets.token_bytes(32)
-    )
-
+def _lifespan(engine: Engine, settings: Settings) -> Lifespan[FastAPI]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.create_tables:
@@ -56,29 +45,53 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
             yield
         engine.dispose()
 
+    return lifespan
+
+
+def _cursor_codec(settings: Settings) -> CursorCodec:
+    secret = settings.cursor_secret
+    return CursorCodec(
+        secrets.token_bytes(32) if secret is None else secret.get_secret_value().encode()
+    )
+
+
+def create_app(settings: Settings | None = None) -> SandboxApp:
+    """Build the sandbox app; its engine belongs to this app alone (disposed at shutdown).
+
+    >>> app = create_app(Settings(database_url="sqlite:///./sandbox.db", rate_limit=0))
+    """
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     app = SandboxApp(
         title="GmodStore API v3 sandbox: product purchases",
         version="3.1.0",
         description="A local implementation of the product purchases endpoints of the "
         "Pivity (GmodStore) API v3.",
-        lifespan=lifespan,
+        lifespan=_lifespan(engine, settings),
         servers=[{"url": "/", "description": "This sandbox (also served under /api/v3)"}],
+        # Served by `api.docs` instead, with the rate-limit headers every response carries.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.service = PurchaseService(
         engine=engine,
-        codec=CursorCodec(secret),
+        codec=_cursor_codec(settings),
         token_cache_seconds=settings.token_cache_seconds,
     )
     app.state.limiter = RateLimiter(limit=settings.rate_limit, window=settings.rate_limit_window)
-    for prefix in API_PREFIXES:
-        app.include_router(purchases.router, prefix=prefix, include_in_schema=prefix == "/v3")
-    app.state.method_table = [
-        (compile_path(prefix + route.path)[0], route.methods)
-        for prefix in API_PREFIXES
-        for route in purchases.router.routes
-        if isinstance(route, APIRoute)
-    ]
-    install_error_handlers(app)
+    mounted = [(prefix, purchases.router) for prefix in API_PREFIXES] + [("", docs.router)]
+    for prefix, router in mounted:
+        app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")
+    install_error_handlers(
+        app,
+        routes=[
+            (prefix + route.path, route.methods or set())
+            for prefix, router in mounted
+            for route in router.routes
+            if isinstance(route, APIRoute)
+        ],
+    )
     return app

@@ -94,10 +94,10 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
 
 
-def _print_demo(engine: Engine) -> None:
+def _print_demo(engine: Engine, users: int = 50) -> None:
     from .admin import seed_demo
 
-    seed = seed_demo(engine)
+    seed = seed_demo(engine, users=users)
     typer.echo(
         f"Seeded demo data: team {seed.team_id}, {len(seed.user_ids)} users, "
         f"{seed.purchase_count} purchases of {len(seed.product_ids)} products:"
@@ -114,7 +114,12 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     rate_limit: Annotated[
-        int, typer.Option(min=0, help="Requests per token per minute; 0 turns the limit off.")
+        int,
+        typer.Option(
+            min=0,
+            envvar="GMODSTORE_SANDBOX_RATE_LIMIT",
+            help="Requests per token per minute; 0 turns the limit off.",
+        ),
     ] = 60,
     demo: Annotated[bool, typer.Option("--demo", help="Seed demo data, print a token.")] = False,
 ) -> None:
@@ -136,11 +141,17 @@ def serve(
 
 
 @app.command()
-def seed(database_url: DatabaseUrl = DEFAULT_DATABASE_URL) -> None:
-    """Seed demo data (a team, 3 products, 50 users, their purchases) and print a token."""
+def seed(
+    users: Annotated[
+        int,
+        typer.Option(min=1, help="Customers; each owns all 3 products (purchases = 3 x users)."),
+    ] = 50,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+) -> None:
+    """Seed demo data (a team, 3 products, 50 users who own them all) and print a token."""
     engine = _engine(database_url)
     try:
-        _print_demo(engine)
+        _print_demo(engine, users)
     finally:
         engine.dispose()
 

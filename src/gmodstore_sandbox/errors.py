@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from .exceptions import (
     Forbidden,
@@ -104,7 +105,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return _respond(request, 500, {"message": "Server Error."})
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, routes: Iterable[tuple[str, set[str]]]) -> None:
+    """Register the handlers. `routes` (full path, methods) feed the ``Allow`` header of a 405."""
+    app.state.method_table = [(compile_path(path)[0], methods) for path, methods in routes]
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

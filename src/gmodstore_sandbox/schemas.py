@@ -11,24 +11,22 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, WithJsonSchema
 
 from .exceptions import InvalidInput
 
 __all__ = [
     "DEFAULT_PER_PAGE",
     "MAX_PER_PAGE",
-    "ErrorBody",
     "ListParams",
     "PurchaseCreate",
     "PurchaseEnvelope",
     "PurchaseOut",
     "PurchasePage",
     "PurchaseUpdate",
-    "ValidationErrorBody",
     "dump_json",
     "parse_create",
     "parse_list_params",
@@ -53,7 +51,8 @@ class PurchaseUpdate(BaseModel):
     """Body of ``PUT .../purchases/{purchase}`` (``UpdateProductPurchasePayload``)."""
 
     model_config = ConfigDict(title="UpdateProductPurchasePayload", strict=True)
-    revoked: StrictBool | None = None
+    # Documented as the reference does; an explicit null is tolerated and means "no change".
+    revoked: Annotated[StrictBool | None, WithJsonSchema({"type": "boolean"})] = None
 
 
 class PurchaseOut(BaseModel):
@@ -73,13 +72,16 @@ class PurchaseEnvelope(BaseModel):
     data: PurchaseOut
 
 
+_NullableString = Annotated[str | None, WithJsonSchema({"type": ["string", "null"]})]
+
+
 class Cursors(BaseModel):
-    prev: str | None
-    next: str | None
+    prev: _NullableString
+    next: _NullableString
 
 
 class PageMeta(BaseModel):
-    perPage: int  # noqa: N815
+    perPage: int = Field(json_schema_extra={"format": "int64"})  # noqa: N815
 
 
 class PurchasePage(BaseModel):
@@ -88,17 +90,6 @@ class PurchasePage(BaseModel):
     cursors: Cursors
     connections: list[str]
     meta: PageMeta
-
-
-class ErrorBody(BaseModel):
-    model_config = ConfigDict(title="Error", extra="forbid")
-    message: str
-
-
-class ValidationErrorBody(BaseModel):
-    model_config = ConfigDict(title="ValidationError", extra="forbid")
-    message: str
-    errors: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)

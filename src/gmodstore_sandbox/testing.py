@@ -195,12 +195,13 @@ def _is_postgres(url: str) -> bool:
 def _fresh_postgres(url: str) -> Iterator[str]:
     """Create ``gms_<hex>`` on the server of `url`, yield its URL, then drop it (FORCE)."""
     from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.pool import NullPool
 
     from .settings import Settings
 
     base = make_url(Settings(database_url=url).database_url)
     name = f"gms_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=_null_pool())
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -211,12 +212,6 @@ def _fresh_postgres(url: str) -> Iterator[str]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
-
-
-def _null_pool() -> Any:
-    from sqlalchemy.pool import NullPool
-
-    return NullPool
 
 
 @contextlib.contextmanager
@@ -242,7 +237,8 @@ def run_sandbox(
         fresh_database: for PostgreSQL, create (and drop) a fresh database. Defaults to
             ``seed is True``, so ``run_sandbox(sb.database_url, seed=sb.seed)`` restarts on an
             existing database.
-        cursor_secret: fixed cursor key (cursors then survive restarts); default random per server.
+        cursor_secret: fixed cursor key (cursors then survive new servers on the same database);
+            default: random per `run_sandbox` call, so cursors survive `Sandbox.restart`.
     """
     from .admin import seed_testing
     from .settings import Settings
@@ -282,9 +278,8 @@ def run_sandbox(
         yield sandbox
 
 
-if (
-    "pytest" in sys.modules
-):  # loaded as a plugin: offer the fixture without importing pytest eagerly
+# Loaded as a pytest plugin: offer the fixture, without importing pytest for other users.
+if "pytest" in sys.modules:
     import pytest
 
     @pytest.fixture(scope="session")

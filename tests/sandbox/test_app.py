@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -97,6 +98,69 @@ def test_openapi_matches_reference_shapes(client: TestClient) -> None:
         ref_schema = ref["components"]["schemas"][name]
         assert set(ours_schema["properties"]) == set(ref_schema["properties"])
         assert ours_schema.get("additionalProperties") == ref_schema.get("additionalProperties")
+
+
+_NOT_COMPARED = ("title", "description", "example")
+
+
+def _resolved(node: Any, doc: dict[str, Any]) -> Any:
+    """`node` with every ``$ref`` inlined, ``allOf`` merged, and `_NOT_COMPARED` keys dropped."""
+    if isinstance(node, list):
+        return [_resolved(item, doc) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target: Any = doc
+        for part in node["$ref"].split("/")[1:]:
+            target = target[part]
+        return _resolved(target, doc)
+    if "allOf" in node:
+        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+        for part in _resolved(node["allOf"], doc):
+            merged["properties"].update(part.get("properties", {}))
+            merged["required"] += part.get("required", [])
+            if part.get("additionalProperties") is False:
+                merged["additionalProperties"] = False
+        node = merged
+    out = {k: _resolved(v, doc) for k, v in node.items() if k not in _NOT_COMPARED}
+    if isinstance(out.get("required"), list):
+        out["required"] = sorted(out["required"])
+    return out
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="reference spec not available")
+def test_openapi_equivalent_to_reference(client: TestClient) -> None:
+    """Parameters, request bodies and every documented response resolve to the same schemas
+    and headers as the reference (names, titles and examples aside)."""
+    ours = client.get("/openapi.json").json()
+    ref = json.loads(REFERENCE.read_text())
+    for path, ops in ref["paths"].items():
+        for method, op in ops.items():
+            mine = ours["paths"][path][method]
+            for key in ("parameters", "requestBody"):
+                assert _resolved(mine.get(key), ours) == _resolved(op.get(key), ref), key
+            for status, response in op["responses"].items():
+                expected = _resolved(response, ref)
+                assert _resolved(mine["responses"][status], ours) == expected, (path, status)
+            body = mine.get("requestBody")
+            assert body is None or body["description"] == op["requestBody"]["description"]
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/redoc"])
+def test_documentation_routes_carry_rate_headers(client: TestClient, path: str) -> None:
+    response = client.get(path, headers={"Authorization": ""})
+    assert response.status_code == 200
+    assert int(response.headers["x-ratelimit-limit"]) == int(
+        response.headers["x-ratelimit-remaining"]
+    )
+    assert "x-ratelimit-reset" in response.headers
+    refused = client.post(path)
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET"
+    assert "x-ratelimit-remaining" in refused.headers
+
+
+def test_openapi_has_no_python_docstrings(client: TestClient) -> None:
+    assert "``" not in client.get("/openapi.json").text
 
 
 def test_unexpected_error_is_json_500(

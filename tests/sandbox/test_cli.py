@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -64,6 +65,42 @@ def test_seed_prints_token(tmp_path: Path) -> None:
     assert output.splitlines()[-1].startswith("gms_")
 
 
+def test_seed_more_users(tmp_path: Path) -> None:
+    output = invoke("seed", "--users", "100", "--database-url", f"sqlite:///{tmp_path / 'big.db'}")
+    assert "100 users, 300 purchases of 3 products" in output
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "expected"),
+    [
+        pytest.param({}, [], 60, id="default"),
+        pytest.param({"GMODSTORE_SANDBOX_RATE_LIMIT": "0"}, [], 0, id="environment"),
+        pytest.param({"GMODSTORE_SANDBOX_RATE_LIMIT": "0"}, ["--rate-limit", "7"], 7, id="flag"),
+    ],
+)
+def test_serve_settings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    args: list[str],
+    expected: int,
+) -> None:
+    """`serve` reads the documented environment variables; a flag wins over them."""
+    import uvicorn
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append((app, kwargs)))
+    database_url = f"sqlite:///{tmp_path / 'env.db'}"
+    result = runner.invoke(
+        app, ["serve", *args], env={**env, "GMODSTORE_SANDBOX_DATABASE_URL": database_url}
+    )
+    assert result.exit_code == 0, result.output
+    [(server, kwargs)] = served
+    assert server.state.settings.rate_limit == expected
+    assert server.state.settings.database_url == database_url
+    assert (kwargs["host"], kwargs["port"]) == ("127.0.0.1", 8765)
+
+
 def test_parse_duration() -> None:
     assert parse_duration("90").total_seconds() == 90
     assert parse_duration("15m").total_seconds() == 900
@@ -90,13 +127,19 @@ def test_serve_demo(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     ) as process:
         try:
-            _check_served(process, port)
+            token = _check_served(process, port)
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=20)
+        assert process.stdout is not None
+        log = process.stdout.read()
+    # The access log names the request, never its Authorization header.
+    assert '"GET /api/v3/products/' in log
+    assert token not in log and token[4:] not in log
 
 
-def _check_served(process: subprocess.Popen[str], port: int) -> None:
+def _check_served(process: subprocess.Popen[str], port: int) -> str:
+    """Wait for the printed token, make one request with it, and return the token."""
     lines: list[str] = []
     assert process.stdout is not None
     while not any(line.startswith("gms_") for line in lines):
@@ -116,3 +159,4 @@ def _check_served(process: subprocess.Popen[str], port: int) -> None:
             time.sleep(0.1)
     assert response.status_code == 200
     assert len(response.json()["data"]) == 24
+    return token

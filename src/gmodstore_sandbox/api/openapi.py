@@ -15,6 +15,11 @@ _RATE_HEADERS = {
     "X-RateLimit-Reset": {"$ref": "#/components/headers/X-Ratelimit-Reset"},
 }
 
+_BODY_DESCRIPTIONS = {
+    "NewProductPurchasePayload": "Payload to create a new product purchase",
+    "UpdateProductPurchasePayload": "Payload to update an existing product purchase",
+}
+
 _ERROR_RESPONSES = {
     "400": ("ErrorBadRequest", "Improperly formatted request passed", True),
     "401": ("ErrorUnauthorized", "The passed bearer token is missing or invalid", False),
@@ -85,9 +90,62 @@ def extra(
     if parameters:
         result["parameters"] = parameters
     if body is not None:
-        schema = body.model_json_schema(by_alias=True)
-        result["requestBody"] = {"content": {"application/json": {"schema": schema}}}
+        schema = _tidy(body.model_json_schema(by_alias=True))
+        result["requestBody"] = {
+            "description": _BODY_DESCRIPTIONS[schema["title"]],
+            "content": {"application/json": {"schema": schema}},
+        }
     return result
+
+
+_ERRORS = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+_MESSAGE = {"type": "string", "readOnly": True}
+
+_SHARED_SCHEMAS: dict[str, dict[str, Any]] = {
+    "ProductPurchaseFilter": _FILTER_SCHEMA,
+    "Error": {
+        "title": "Error",
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": _MESSAGE},
+        "additionalProperties": False,
+    },
+    "ValidationErrors": {
+        "title": "ValidationErrors",
+        "type": "object",
+        "properties": {"errors": _ERRORS},
+        "additionalProperties": False,
+    },
+    # The reference writes the 400 body as allOf [Error, ValidationErrors]; with
+    # additionalProperties false on both, no body could match it. One closed object instead.
+    "ErrorWithValidation": {
+        "title": "ErrorWithValidation",
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": _MESSAGE, "errors": _ERRORS},
+        "additionalProperties": False,
+    },
+}
+
+_COMPONENT_NAMES = {
+    "PurchaseOut": "ProductPurchase",
+    "PurchaseEnvelope": "ProductPurchaseResponse",
+    "PurchasePage": "ListProductPurchasesResponse",
+}
+"""pydantic names components after the classes; these are the names the API uses."""
+
+
+def _error_responses() -> dict[str, Any]:
+    error = {"$ref": "#/components/schemas/Error"}
+    validation_error = {"$ref": "#/components/schemas/ErrorWithValidation"}
+    return {
+        name: {
+            "description": description,
+            "headers": _RATE_HEADERS,
+            "content": {"application/json": {"schema": validation_error if validation else error}},
+        }
+        for name, description, validation in _ERROR_RESPONSES.values()
+    }
 
 
 def customize(schema: dict[str, Any]) -> dict[str, Any]:
@@ -96,54 +154,19 @@ def customize(schema: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    schemas["ProductPurchaseFilter"] = _FILTER_SCHEMA
-    schemas["Error"] = {
-        "title": "Error",
-        "type": "object",
-        "required": ["message"],
-        "properties": {"message": {"type": "string", "readOnly": True}},
-        "additionalProperties": False,
-    }
-    schemas["ValidationErrors"] = {
-        "title": "ValidationErrors",
-        "type": "object",
-        "properties": {
-            "errors": {
-                "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            }
-        },
-        "additionalProperties": False,
-    }
+    for generated in schemas.values():
+        _tidy(generated)
+    schemas.update(_SHARED_SCHEMAS)
     components["headers"] = {
-        "X-Ratelimit-Limit": _header("Request limit per minute."),
-        "X-Ratelimit-Remaining": _header("The number of requests left for the time window."),
+        "X-Ratelimit-Limit": _header("Request limit per minute.", required=True, default=60),
+        "X-Ratelimit-Remaining": _header(
+            "The number of requests left for the time window.", required=True
+        ),
         "X-Ratelimit-Reset": _header(
             "The remaining window before the rate limit resets in UTC epoch seconds."
         ),
     }
-    # The reference writes the 400 body as allOf [Error, ValidationErrors]; with
-    # additionalProperties false on both, no body could match it. One closed object instead.
-    schemas["ErrorWithValidation"] = {
-        "title": "ErrorWithValidation",
-        "type": "object",
-        "required": ["message"],
-        "properties": {
-            "message": {"type": "string", "readOnly": True},
-            "errors": schemas["ValidationErrors"]["properties"]["errors"],
-        },
-        "additionalProperties": False,
-    }
-    error = {"$ref": "#/components/schemas/Error"}
-    validation_error = {"$ref": "#/components/schemas/ErrorWithValidation"}
-    components["responses"] = {
-        name: {
-            "description": description,
-            "headers": _RATE_HEADERS,
-            "content": {"application/json": {"schema": validation_error if validation else error}},
-        }
-        for name, description, validation in _ERROR_RESPONSES.values()
-    }
+    components["responses"] = _error_responses()
     components["securitySchemes"] = {"PersonalAccessToken": {"type": "http", "scheme": "bearer"}}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
@@ -151,11 +174,11 @@ def customize(schema: dict[str, Any]) -> dict[str, Any]:
             answers.pop("422", None)
             for status, (name, _, _) in _ERROR_RESPONSES.items():
                 answers[status] = {"$ref": f"#/components/responses/{name}"}
-    return _rename(schema, {"PurchaseOut": "ProductPurchase"})
+    return _rename(schema, _COMPONENT_NAMES)
 
 
 def _rename(schema: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """Give components the reference spec's names (pydantic names them after the classes)."""
+    """Rename components (and every reference to them) from `names` keys to values."""
     text = json.dumps(schema)
     for old, new in names.items():
         text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
@@ -167,8 +190,21 @@ def _rename(schema: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return result
 
 
-def _header(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "schema": {"format": "int64", "type": "integer", "minimum": 0},
-    }
+def _header(
+    description: str, *, required: bool = False, default: int | None = None
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"format": "int64", "type": "integer", "minimum": 0}
+    if default is not None:
+        schema["default"] = default
+    header: dict[str, Any] = {"description": description, "schema": schema}
+    if required:
+        header["required"] = True
+    return header
+
+
+def _tidy(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop what pydantic adds and the reference lacks: docstrings and per-property titles."""
+    schema.pop("description", None)
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+    return schema

@@ -33,7 +33,6 @@ __all__ = [
     "add_team_member",
     "find_token",
     "get_product_access",
-    "get_purchase_with_access",
     "insert_outbox_event",
     "insert_product",
     "insert_purchase",
@@ -52,10 +51,6 @@ PurchaseRow: TypeAlias = "Row[uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, d
 """``(id, user_id, product_id, revoked, created_at, updated_at)``."""
 AccessRow: TypeAlias = "Row[uuid.UUID, bool]"
 """``(team_id, is_member)``."""
-PurchaseAccessRow: TypeAlias = (
-    "Row[uuid.UUID, bool, uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]"
-)
-"""``(team_id, is_member, *purchase columns)``; the purchase columns may be NULL."""
 TokenRow: TypeAlias = "Row[str, uuid.UUID, str, datetime | None]"
 PageRow: TypeAlias = "Row[int, uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]"
 
@@ -100,7 +95,10 @@ def get_product_access(
 
 
 class PurchaseAccess(NamedTuple):
-    """A row of `get_purchase_with_access` (purchase fields are None when there is no match)."""
+    """A row of `HotQueries.get_purchase_with_access`: ``(team_id, is_member, *purchase columns)``.
+
+    The purchase fields are None when the purchase does not exist or belongs to another product.
+    """
 
     team_id: uuid.UUID
     is_member: bool
@@ -121,29 +119,14 @@ class HotQueries:
     def get_purchase_with_access(
         self, *, product_id: uuid.UUID, purchase_id: uuid.UUID | None, user_id: uuid.UUID
     ) -> PurchaseAccess | None:
-        """Same result as the module function, on a pooled raw connection."""
+        """One round trip; None when the product does not exist."""
         params = {"product_id": product_id, "purchase_id": purchase_id, "user_id": user_id}
         row = self._purchase_with_access.first(params)
         return None if row is None else PurchaseAccess(*row)
 
 
-def get_purchase_with_access(
-    conn: Connection,
-    *,
-    product_id: uuid.UUID,
-    purchase_id: uuid.UUID | None,
-    user_id: uuid.UUID,
-) -> PurchaseAccessRow | None:
-    """One round trip: ``(team_id, is_member, *purchase columns)``.
-
-    The purchase columns are NULL when the purchase does not exist or belongs to another product;
-    the result is None when the product does not exist."""
-    params = {"product_id": product_id, "purchase_id": purchase_id, "user_id": user_id}
-    return conn.execute(_PURCHASE_WITH_ACCESS, params).first()
-
-
 def find_token(conn: Connection, *, token_hash: str) -> TokenRow | None:
-    """``(user_id, scopes, expires_at)`` of the token with this SHA-256 hex digest."""
+    """``(token_hash, user_id, scopes, expires_at)`` of the token with this SHA-256 hex digest."""
     return conn.execute(_FIND_TOKEN, {"token_hash": token_hash}).first()
 
 
