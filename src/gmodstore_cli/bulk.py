@@ -9,8 +9,7 @@ what would change without changing it.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -20,7 +19,7 @@ import typer
 from gmodstore_cli import render
 from gmodstore_cli.errors import Context, describe, is_fatal
 from gmodstore_cli.session import Connection, errors_to_exit, open_api
-from gmodstore_sdk import ApiClient, BadRequestException, OpenApiException
+from gmodstore_sdk import BadRequestException, OpenApiException
 from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
 from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
 from gmodstore_sdk.model.product_purchase import ProductPurchase
@@ -151,6 +150,41 @@ class Job:
     """Whether a target is a user id (else a purchase id), for error messages."""
 
 
+def grant_job(product: str, users: Sequence[str], *, dry_run: bool) -> Job:
+    """``grant``: give each user a purchase of ``product``."""
+    return Job(
+        product=product,
+        targets=users,
+        operation=lambda api, user: grant(api, product, user, dry_run=dry_run),
+        label="Granting",
+        labels={
+            "would" if dry_run else "done": "would grant" if dry_run else "granted",
+            "already": "already owned",
+        },
+        by_user=lambda _: True,
+    )
+
+
+def revoked_job(
+    product: str, targets: Sequence[str], owners: Set[str], *, revoked: bool, dry_run: bool
+) -> Job:
+    """``revoke`` (``revoked=True``) or ``restore``; ``owners``: the targets that are user ids."""
+    verb = "revoke" if revoked else "restore"
+    return Job(
+        product=product,
+        targets=targets,
+        operation=lambda api, target: set_revoked(
+            api, product, target, revoked=revoked, by_user=target in owners, dry_run=dry_run
+        ),
+        label="Revoking" if revoked else "Restoring",
+        labels={
+            "would" if dry_run else "done": f"would {verb}" if dry_run else f"{verb}d",
+            "already": "already revoked" if revoked else "already active",
+        },
+        by_user=lambda target: target in owners,
+    )
+
+
 def execute(conn: Connection, job: Job, fmt: render.OutputFormat) -> None:
     """Run ``job`` with a progress bar, print every result and the summary.
 
@@ -158,15 +192,17 @@ def execute(conn: Connection, job: Job, fmt: render.OutputFormat) -> None:
     error line.
     """
     results: list[Result] = []
+    enabled = render.progress_enabled() and not conn.debug
     with errors_to_exit(conn, Context(product=job.product, write=True)):
         try:
-            with open_api(conn) as (client, api):
+            with (
+                render.progress(job.label, len(job.targets), enabled=enabled) as bar,
+                open_api(conn, on_wait=bar.status) as (_, api),
+            ):
                 # One read first: a bad token, a missing read scope, another team's product or an
                 # unknown product fail here once, not once per item.
                 api.list_product_purchases(job.product, per_page=1)
-                enabled = render.progress_enabled() and not conn.debug
-                with render.progress(job.label, len(job.targets), enabled=enabled) as bar:
-                    results.extend(_run(client, api, job, bar))
+                results.extend(_run(api, job, bar))
         except (OpenApiException, KeyboardInterrupt):
             if results:  # only fatal errors and Ctrl-C can stop a started run
                 report(results, fmt, job.labels)
@@ -178,11 +214,8 @@ def execute(conn: Connection, job: Job, fmt: render.OutputFormat) -> None:
         raise typer.Exit(1)
 
 
-def _run(
-    client: ApiClient, api: ProductPurchasesApi, job: Job, bar: render.ProgressHandle
-) -> Iterator[Result]:
+def _run(api: ProductPurchasesApi, job: Job, bar: render.ProgressHandle) -> Iterator[Result]:
     for target in job.targets:
-        bar.status(_rate_limit_status(client))
         try:
             result = job.operation(api, target)
         except OpenApiException as exc:
@@ -208,14 +241,3 @@ def report(results: Sequence[Result], fmt: render.OutputFormat, labels: dict[str
     failures = [r.row() for r in results if r.status is Status.failed]
     render.summary(counts, labels, failures)
     return bool(failures)
-
-
-def _rate_limit_status(client: ApiClient) -> str:
-    """Say so on the bar when the next request will wait for the rate-limit window to reset."""
-    limit = client.rate_limit
-    if limit is None or limit.remaining is None or limit.remaining > 0:
-        return ""
-    if limit.reset is None:
-        return "waiting for the rate limit to reset"
-    until = time.strftime("%H:%M:%S", time.localtime(limit.reset))
-    return f"rate limit reached: waiting until {until}"

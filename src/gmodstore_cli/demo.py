@@ -11,9 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from gmodstore_cli import render
@@ -48,15 +46,8 @@ class _Demo:
         self.console.print(Text.assemble(("✓ ", "green"), message), soft_wrap=True)
 
     def table(self, purchases: Sequence[ProductPurchase]) -> None:
-        # Ids shortened so the table fits an 80-column terminal; it is a demo.
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for header in ("Purchase", "User", "Status", "Created (UTC)", "Updated (UTC)"):
-            table.add_column(header, no_wrap=True)
-        for purchase in purchases:
-            row = purchase.model_dump(mode="json", by_alias=True)
-            cells = [column.render(row) for column in render.PURCHASE_COLUMNS]
-            table.add_row(f"{purchase.id[:8]}…", f"{purchase.user_id[:8]}…", *cells[2:])
-        self.console.print(table)
+        rows = [purchase.model_dump(mode="json", by_alias=True) for purchase in purchases]
+        self.console.print(render.short_purchase_table(rows))
 
     def grant(self) -> str:
         self.heading(

@@ -7,12 +7,15 @@ interpret.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gmodstore_sdk.exceptions import (
     ApiConnectionError,
     ApiException,
     ApiTimeoutError,
+    ApiTypeError,
+    ApiValueError,
     BadRequestException,
     ForbiddenException,
     NotFoundException,
@@ -24,6 +27,7 @@ from gmodstore_sdk.exceptions import (
 
 READ_SCOPE = "product-purchases:read"
 WRITE_SCOPE = "product-purchases:write"
+_SDK_MODEL = re.compile(r"^invalid [A-Za-z]+: ")
 
 
 class MissingTokenError(Exception):
@@ -82,9 +86,7 @@ def _not_found(exc: ApiException, ctx: Context) -> str:
     return f"not found (404: {server})"
 
 
-def describe(exc: BaseException, ctx: Context | None = None) -> str:
-    """The one-line message for ``exc`` (without the ``error:`` prefix)."""
-    ctx = ctx or Context()
+def _describe_response(exc: ApiException, ctx: Context) -> str:
     if isinstance(exc, UnauthorizedException):
         return (
             f"the API token is missing or invalid (401: {_server_message(exc)}); "
@@ -103,12 +105,21 @@ def describe(exc: BaseException, ctx: Context | None = None) -> str:
         return f"rate limit exceeded (429){wait}"
     if isinstance(exc, ServiceException):
         return f"the server failed ({exc.status}: {_server_message(exc)}); try again later"
+    return f"unexpected response ({exc.status}: {_server_message(exc)})"
+
+
+def describe(exc: BaseException, ctx: Context | None = None) -> str:
+    """The one-line message for ``exc`` (without the ``error:`` prefix)."""
     if isinstance(exc, ApiException):
-        return f"unexpected response ({exc.status}: {_server_message(exc)})"
+        return _describe_response(exc, ctx or Context())
     if isinstance(exc, ApiTimeoutError):
         return f"timed out waiting for the API ({exc}); raise --timeout or retry"
     if isinstance(exc, ApiConnectionError):
         return f"could not reach the API ({exc}); check --host / GMODSTORE_HOST"
+    if isinstance(exc, ApiValueError | ApiTypeError):
+        # The SDK names its model ("invalid NewProductPurchasePayload: user_id: ..."); the field
+        # and the reason are what a command line user can act on.
+        return _SDK_MODEL.sub("invalid input: ", str(exc), count=1)
     if isinstance(exc, OpenApiException | MissingTokenError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"

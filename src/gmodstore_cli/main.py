@@ -1,376 +1,41 @@
-"""The ``gmodstore`` command (typer). Commands only parse options and call the SDK.
+"""Console entry point of the ``gmodstore`` command (``[project.scripts]``).
 
-Rendering lives in :mod:`gmodstore_cli.render`, bulk item handling in :mod:`gmodstore_cli.bulk`,
-error wording in :mod:`gmodstore_cli.errors`. Exit codes: 0 success, 1 failure (an error, or a
-bulk run with a failed item), 2 usage error; ``check`` answers 0 yes / 1 no / 2 error.
+The commands live in :mod:`gmodstore_cli.commands`. This module imports neither typer nor rich, so
+that ``pip install gmodstore-sdk`` without the ``cli`` extra gives a command that says how to get
+the rest, not a traceback (httpx's ``main`` does the same).
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:
+    from gmodstore_cli.commands import app as app
 
-from gmodstore_cli import bulk, files, render, sandbox_group
-from gmodstore_cli.errors import Context
-from gmodstore_cli.options import (
-    AllOpt,
-    CursorOpt,
-    DebugOpt,
-    DryRunOpt,
-    ExportFormatOpt,
-    ExportPerPageOpt,
-    FormatOpt,
-    FromOpt,
-    HostOpt,
-    OutputOpt,
-    OwnersOpt,
-    PerPageOpt,
-    ProductArg,
-    PurchaseArg,
-    PurchaseIdsArg,
-    QuietOpt,
-    RevokedOpt,
-    TimeoutOpt,
-    TokenOpt,
-    UserArg,
-    UserIdsArg,
-    UsersOpt,
-    examples,
+INSTALL_HINT = (
+    "error: the gmodstore command needs the 'cli' extra: pip install 'gmodstore-sdk[cli]'\n"
 )
-from gmodstore_cli.render import OutputFormat
-from gmodstore_cli.session import Connection, errors_to_exit, open_api
-from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
-
-app = typer.Typer(
-    name="gmodstore",
-    help="Manage GmodStore product purchases from a terminal or a script.",
-    epilog=(
-        "Examples:\n\n  $ export GMODSTORE_TOKEN=...\n\n"
-        "  $ gmodstore purchases list PRODUCT --active\n\n  $ gmodstore sandbox demo"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-purchases = typer.Typer(
-    help="List, grant, revoke, restore, export and check product purchases.",
-    epilog="Example:\n\n  $ gmodstore purchases list PRODUCT --help",
-    no_args_is_help=True,
-)
-app.add_typer(purchases, name="purchases")
-sandbox_group.mount(app)
-
-
-def _conn(token: str | None, host: str | None, timeout: float, debug: bool) -> Connection:
-    return Connection(token=token, host=host, timeout=timeout, debug=debug)
-
-
-def _filter(users: Sequence[str] | None, revoked: bool | None) -> ProductPurchaseFilter | None:
-    if not users and revoked is None:
-        return None
-    return ProductPurchaseFilter(user_id=list(users) if users else None, revoked=revoked)
-
-
-def _purchase_writer(fmt: OutputFormat) -> render.RowWriter:
-    return render.RowWriter(fmt, render.PURCHASE_COLUMNS, render.PURCHASE_FIELDS)
-
-
-@purchases.command(
-    "list",
-    epilog=examples(
-        "gmodstore purchases list PRODUCT",
-        "gmodstore purchases list PRODUCT --active --user USER_ID --format json",
-        "gmodstore purchases list PRODUCT --all --format csv > purchases.csv",
-    ),
-)
-def list_purchases(
-    product: ProductArg,
-    user: UsersOpt = None,
-    revoked: RevokedOpt = None,
-    per_page: PerPageOpt = None,
-    cursor: CursorOpt = None,
-    all_pages: AllOpt = False,
-    fmt: FormatOpt = OutputFormat.table,
-    token: TokenOpt = None,
-    host: HostOpt = None,
-    timeout: TimeoutOpt = 30.0,
-    debug: DebugOpt = False,
-) -> None:
-    """List the purchases of a product: one page, or every page with --all."""
-    conn = _conn(token, host, timeout, debug)
-    flt = _filter(user, revoked)
-    with errors_to_exit(conn, Context(product=product)), open_api(conn) as (_, api):
-        writer = _purchase_writer(fmt)
-        if all_pages:
-            enabled = render.progress_enabled(stdout_too=True) and not debug
-            with render.progress("Listing", None, enabled=enabled) as bar:
-                for purchase in api.iter_product_purchases(
-                    product, per_page=per_page or 100, filter=flt
-                ):
-                    writer.write(purchase.model_dump(mode="json", by_alias=True))
-                    bar.advance()
-            writer.close()
-            return
-        page = api.list_product_purchases(product, per_page=per_page, cursor=cursor, filter=flt)
-        for purchase in page.data:
-            writer.write(purchase.model_dump(mode="json", by_alias=True))
-        writer.close()
-        if page.cursors.next:
-            render.note(
-                f"More purchases: add --cursor {page.cursors.next} for the next page, or --all."
-            )
-
-
-@purchases.command(
-    "get",
-    epilog=examples(
-        "gmodstore purchases get PRODUCT PURCHASE",
-        "gmodstore purchases get PRODUCT PURCHASE --format json",
-    ),
-)
-def get_purchase(
-    product: ProductArg,
-    purchase: PurchaseArg,
-    fmt: FormatOpt = OutputFormat.table,
-    token: TokenOpt = None,
-    host: HostOpt = None,
-    timeout: TimeoutOpt = 30.0,
-    debug: DebugOpt = False,
-) -> None:
-    """Show one purchase."""
-    conn = _conn(token, host, timeout, debug)
-    with (
-        errors_to_exit(conn, Context(product=product, purchase=purchase)),
-        open_api(conn) as (_, api),
-    ):
-        found = api.get_product_purchase(product, purchase).data
-    row = found.model_dump(mode="json", by_alias=True)
-    render.print_one(fmt, row, render.PURCHASE_FIELDS, f"Purchase {found.id}")
-
-
-@purchases.command(
-    "grant",
-    epilog=examples(
-        "gmodstore purchases grant PRODUCT USER_ID [USER_ID ...]",
-        "gmodstore purchases grant PRODUCT --from users.csv --dry-run",
-    ),
-)
-def grant(
-    product: ProductArg,
-    user_ids: UserIdsArg = None,
-    source: FromOpt = None,
-    dry_run: DryRunOpt = False,
-    fmt: FormatOpt = OutputFormat.table,
-    token: TokenOpt = None,
-    host: HostOpt = None,
-    timeout: TimeoutOpt = 30.0,
-    debug: DebugOpt = False,
-) -> None:
-    """Give users a purchase of a product; users who already own it are reported, not failed.
-
-    --from reads user ids: one per line, or the userId column of a CSV with a header.
-    """
-    listed, from_file = files.targets(user_ids, source, ("userId", "user", "id"))
-    targets = files.dedupe([*listed, *from_file])
-    if not targets:
-        raise typer.BadParameter("give at least one USER_ID, or --from FILE")
-    job = bulk.Job(
-        product=product,
-        targets=targets,
-        operation=lambda api, user: bulk.grant(api, product, user, dry_run=dry_run),
-        label="Granting",
-        labels={
-            "would" if dry_run else "done": "would grant" if dry_run else "granted",
-            "already": "already owned",
-        },
-        by_user=lambda _: True,
-    )
-    bulk.execute(_conn(token, host, timeout, debug), job, fmt)
-
-
-def _set_revoked(
-    revoked: bool,
-    product: str,
-    purchase_ids: Sequence[str] | None,
-    users: Sequence[str] | None,
-    source: str | None,
-    dry_run: bool,
-    fmt: OutputFormat,
-    conn: Connection,
-) -> None:
-    verb = "revoke" if revoked else "restore"
-    by_id, file_users = files.targets(
-        purchase_ids, source, ("id", "purchaseId", "purchase", "userId", "user")
-    )
-    owners = set(files.dedupe([*(users or []), *file_users]))
-    targets = files.dedupe([*by_id, *(users or []), *file_users])
-    if not targets:
-        raise typer.BadParameter("give at least one PURCHASE_ID, --user USER_ID or --from FILE")
-    job = bulk.Job(
-        product=product,
-        targets=targets,
-        operation=lambda api, target: bulk.set_revoked(
-            api, product, target, revoked=revoked, by_user=target in owners, dry_run=dry_run
-        ),
-        label="Revoking" if revoked else "Restoring",
-        labels={
-            "would" if dry_run else "done": f"would {verb}" if dry_run else f"{verb}d",
-            "already": "already revoked" if revoked else "already active",
-        },
-        by_user=lambda target: target in owners,
-    )
-    bulk.execute(conn, job, fmt)
-
-
-@purchases.command(
-    "revoke",
-    epilog=examples(
-        "gmodstore purchases revoke PRODUCT PURCHASE_ID [PURCHASE_ID ...]",
-        "gmodstore purchases revoke PRODUCT --user USER_ID",
-        "gmodstore purchases revoke PRODUCT --from chargebacks.csv --dry-run",
-    ),
-)
-def revoke(
-    product: ProductArg,
-    purchase_ids: PurchaseIdsArg = None,
-    user: OwnersOpt = None,
-    source: FromOpt = None,
-    dry_run: DryRunOpt = False,
-    fmt: FormatOpt = OutputFormat.table,
-    token: TokenOpt = None,
-    host: HostOpt = None,
-    timeout: TimeoutOpt = 30.0,
-    debug: DebugOpt = False,
-) -> None:
-    """Revoke purchases: the users lose the product. Already revoked ones are reported, not failed.
-
-    --from reads purchase ids (one per line, or the id column of a CSV such as an export), or user
-    ids when the CSV header names a userId column and no id column.
-    """
-    _set_revoked(
-        True, product, purchase_ids, user, source, dry_run, fmt, _conn(token, host, timeout, debug)
-    )
-
-
-@purchases.command(
-    "restore",
-    epilog=examples(
-        "gmodstore purchases restore PRODUCT PURCHASE_ID",
-        "gmodstore purchases restore PRODUCT --user USER_ID --dry-run",
-    ),
-)
-def restore(
-    product: ProductArg,
-    purchase_ids: PurchaseIdsArg = None,
-    user: OwnersOpt = None,
-    source: FromOpt = None,
-    dry_run: DryRunOpt = False,
-    fmt: FormatOpt = OutputFormat.table,
-    token: TokenOpt = None,
-    host: HostOpt = None,
-    timeout: TimeoutOpt = 30.0,
-    debug: DebugOpt = False,
-) -> None:
-    """Restore revoked purchases (un-revoke). Already active ones are reported, not failed.
-
-    Targets are given as for revoke.
-    """
-    _set_revoked(
-        False, product, purchase_ids, user, source, dry_run, fmt, _conn(token, host, timeout, debug)
-    )
-
-
-@purchases.command(
-    "export",
-    epilog=examples(
-        "gmodstore purchases export PRODUCT -o purchases.csv",
-        "gmodstore purchases export PRODUCT -o revoked.jsonl --revoked",
-        "gmodstore purchases export PRODUCT -o - --format jsonl | jq .userId",
-    ),
-)
-def export(
-    product: ProductArg,
-    output: OutputOpt,
-    user: UsersOpt = None,
-    revoked: RevokedOpt = None,
-    fmt: ExportFormatOpt = None,
-    per_page: ExportPerPageOpt = 100,
-    token: TokenOpt = None,
-    host: HostOpt = None,
-    timeout: TimeoutOpt = 30.0,
-    debug: DebugOpt = False,
-) -> None:
-    """Write every purchase of a product to a file, streamed page by page (constant memory).
-
-    The file appears only when the export is complete (written to a temporary file, then renamed).
-    """
-    conn = _conn(token, host, timeout, debug)
-    kind = files.export_format(output, fmt)
-    flt = _filter(user, revoked)
-    start = time.monotonic()
-    with errors_to_exit(conn, Context(product=product)), open_api(conn) as (_, api):
-        with files.export_target(output) as out:
-            writer = render.RowWriter(kind, (), render.PURCHASE_FIELDS, out=out)
-            enabled = render.progress_enabled(stdout_too=output == "-") and not debug
-            with render.progress("Exporting", None, enabled=enabled) as bar:
-                for purchase in api.iter_product_purchases(product, per_page=per_page, filter=flt):
-                    writer.write(purchase.model_dump(mode="json", by_alias=True))
-                    bar.advance()
-            writer.close()
-    where = "stdout" if output == "-" else output
-    render.note(f"Exported {writer.count:,} purchases to {where} in {render.elapsed_since(start)}.")
-
-
-@purchases.command(
-    "check",
-    epilog=examples(
-        "gmodstore purchases check PRODUCT USER_ID",
-        "gmodstore purchases check PRODUCT USER_ID --quiet && echo owner",
-    ),
-)
-def check(
-    product: ProductArg,
-    user_id: UserArg,
-    quiet: QuietOpt = False,
-    token: TokenOpt = None,
-    host: HostOpt = None,
-    timeout: TimeoutOpt = 30.0,
-    debug: DebugOpt = False,
-) -> None:
-    """Does a user hold an active (not revoked) purchase? Exit 0 yes, 1 no, 2 error.
-
-    Errors are still reported on stderr with --quiet.
-    """
-    conn = _conn(token, host, timeout, debug)
-    with (
-        errors_to_exit(conn, Context(product=product, user=user_id), code=2),
-        open_api(conn) as (_, api),
-    ):
-        found = bulk.find_purchase(api, product, user_id)
-    active = found is not None and not found.revoked
-    if not quiet:
-        if found is None:
-            render.say(f"no: user {user_id} has no purchase of product {product}")
-        elif found.revoked:
-            render.say(f"no: purchase {found.id} of user {user_id} is revoked")
-        else:
-            render.say(f"yes: user {user_id} holds purchase {found.id} of product {product}")
-    if not active:
-        raise typer.Exit(1)
+# Top-level modules that only the cli extra provides.
+CLI_MODULES = frozenset({"typer", "rich", "click"})
 
 
 def main() -> None:
     """Console script entry point (``gmodstore``)."""
     try:
-        app()
+        from gmodstore_cli.commands import run
     except ModuleNotFoundError as exc:
-        # A sandbox command whose extra is not installed: a hint, not a traceback.
-        if not sandbox_group.missing_extra(exc):
+        if (exc.name or "").split(".")[0] not in CLI_MODULES:
             raise
-        render.error(sandbox_group.INSTALL_HINT)
+        sys.stderr.write(INSTALL_HINT)
         sys.exit(1)
+    run()
+
+
+def __getattr__(name: str) -> Any:
+    # `from gmodstore_cli.main import app` (tests, scripts) keeps working; typer is imported then.
+    if name == "app":
+        from gmodstore_cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

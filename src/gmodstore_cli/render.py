@@ -58,6 +58,8 @@ class Column:
     cell: Callable[[Row], Text] | None = None
     optional: bool = False
     """May be left out of a table that would not fit the terminal."""
+    narrow: Column | None = None
+    """A narrower stand-in, used when the table would not fit the terminal otherwise."""
 
     def render(self, row: Row) -> Text:
         if self.cell is not None:
@@ -68,6 +70,10 @@ class Column:
 
 def _status_cell(row: Row) -> Text:
     return Text("revoked", style="red") if row.get("revoked") else Text("active", style="green")
+
+
+def _active_cell(row: Row) -> Text:
+    return Text("no", style="red") if row.get("revoked") else Text("yes", style="green")
 
 
 def _time_cell(key: str) -> Callable[[Row], Text]:
@@ -83,7 +89,10 @@ PURCHASE_FIELDS = ("id", "userId", "productId", "revoked", "createdAt", "updated
 PURCHASE_COLUMNS = (
     Column("id", "Purchase", 36),
     Column("userId", "User", 36),
-    Column("revoked", "Status", 7, _status_cell),
+    # Two ids and "revoked" need 81 columns; "Active yes/no" lets them fit a classic 80.
+    Column(
+        "revoked", "Status", 7, _status_cell, narrow=Column("revoked", "Active", 6, _active_cell)
+    ),
     Column("createdAt", "Created (UTC)", 19, _time_cell("createdAt"), optional=True),
     Column("updatedAt", "Updated (UTC)", 19, _time_cell("updatedAt"), optional=True),
 )
@@ -100,13 +109,17 @@ RESULT_FIELDS = ("target", "status", "message", "purchaseId", "userId", "revoked
 RESULT_COLUMNS = (
     Column("target", "Target", 36),
     Column("message", "Result", None, _outcome_cell),
-    Column("purchaseId", "Purchase", 36),
+    # Optional: at 80 columns two ids leave the result too narrow to read.
+    Column("purchaseId", "Purchase", 36, optional=True),
 )
 
 
 def _width(columns: Sequence[Column]) -> int:
-    """Width of a :func:`_plain_table` of fixed-width columns (one space between columns)."""
-    return sum(column.width or 20 for column in columns) + len(columns)
+    """Width of a :func:`_plain_table` of fixed-width columns (one space between columns).
+
+    A column without a width is counted as 20: the least a wrapped message needs to be readable.
+    """
+    return sum(column.width or 20 for column in columns) + len(columns) - 1
 
 
 def _plain_table(*, show_header: bool = True) -> Table:
@@ -205,7 +218,8 @@ class RowWriter:
             self._flush_table()
 
     def _visible_columns(self, console: Console) -> list[Column]:
-        """Drop optional trailing columns until the rest fits, so ids are never truncated.
+        """Drop optional trailing columns, then narrow columns, until the rest fits, so that ids
+        are never truncated.
 
         Decided once, so that every chunk of a streamed table has the same columns.
         """
@@ -213,6 +227,8 @@ class RowWriter:
             columns = list(self._columns)
             while len(columns) > 1 and columns[-1].optional and _width(columns) > console.width:
                 columns.pop()
+            if _width(columns) > console.width:
+                columns = [column.narrow or column for column in columns]
             self._visible = columns
         return self._visible
 
@@ -252,6 +268,17 @@ def print_one(fmt: OutputFormat, row: Row, fields: Sequence[str], title: str) ->
         stdout_console().print(table)
 
 
+def short_purchase_table(rows: Sequence[Row]) -> Table:
+    """Purchases with their ids cut to 8 characters, so that every column fits 80 (the demo)."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in PURCHASE_COLUMNS:
+        table.add_column(column.header, no_wrap=True)
+    for row in rows:
+        cells = [column.render(row) for column in PURCHASE_COLUMNS]
+        table.add_row(f"{row['id'][:8]}…", f"{row['userId'][:8]}…", *cells[2:])
+    return table
+
+
 def error(message: str) -> None:
     """One line on stderr: ``error: <message>``; never wrapped, never markup-interpreted."""
     stderr_console().print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
@@ -273,11 +300,17 @@ def print_traceback() -> None:
 
 
 class _RateColumn(ProgressColumn):
-    """Items per second, from rich's moving speed estimate."""
+    """Items per second since the start.
+
+    Not rich's moving estimate (``task.speed``): items arrive a page at a time, and a page read in a
+    millisecond made that show 100,000/s, and kept showing it through a rate limit pause.
+    """
 
     def render(self, task: Task) -> Text:
-        speed = task.speed
-        return Text("" if speed is None else f"{speed:,.1f}/s", style="magenta")
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if not elapsed or not task.completed:
+            return Text("")
+        return Text(f"{task.completed / elapsed:,.1f}/s", style="magenta")
 
 
 class ProgressHandle:
@@ -317,7 +350,7 @@ def progress(description: str, total: int | None, *, enabled: bool) -> Iterator[
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=20),  # leaves room for the status in 80 columns
         count,
         _RateColumn(),
         eta,
@@ -325,6 +358,8 @@ def progress(description: str, total: int | None, *, enabled: bool) -> Iterator[
         console=stderr_console(),
         redirect_stdout=False,
         redirect_stderr=False,
+        # The results or the closing note that follow are the record; the bar is only live news.
+        transient=True,
     )
     with bar:
         task = bar.add_task(description, total=total, status="")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -55,9 +56,34 @@ def _debug_logging(enabled: bool) -> Iterator[None]:
             logger.setLevel(level)
 
 
+class _Sleeper:
+    """The SDK's ``sleep``: says why it waits first, since a silent minute looks like a hang."""
+
+    def __init__(self, on_wait: Callable[[str], None]) -> None:
+        self.on_wait = on_wait
+        self.client: ApiClient | None = None
+
+    def __call__(self, seconds: float) -> None:
+        limit = self.client.rate_limit if self.client is not None else None
+        # The SDK waits either for the rate limit window to reset (the budget is spent) or
+        # before retrying a failed request.
+        if limit is not None and limit.remaining is not None and limit.remaining <= 0:
+            until = time.strftime("%H:%M:%S", time.localtime(time.time() + seconds))
+            self.on_wait(f"rate limit: waiting until {until}")
+        else:
+            self.on_wait(f"retrying in {seconds:.0f}s")
+        time.sleep(seconds)
+        self.on_wait("")
+
+
 @contextmanager
-def open_api(conn: Connection) -> Iterator[tuple[ApiClient, ProductPurchasesApi]]:
-    """An :class:`ApiClient` configured from the command line, and the purchases API on it."""
+def open_api(
+    conn: Connection, *, on_wait: Callable[[str], None] | None = None
+) -> Iterator[tuple[ApiClient, ProductPurchasesApi]]:
+    """An :class:`ApiClient` configured from the command line, and the purchases API on it.
+
+    ``on_wait`` is told why the SDK pauses (rate limit, retry), then ``""`` when it goes on.
+    """
     if not conn.token:
         raise MissingTokenError()
     configuration = Configuration(
@@ -66,7 +92,10 @@ def open_api(conn: Connection) -> Iterator[tuple[ApiClient, ProductPurchasesApi]
         connect_timeout=min(5.0, conn.timeout),
         read_timeout=conn.timeout,
     )
-    with _debug_logging(conn.debug), ApiClient(configuration) as client:
+    sleeper = _Sleeper(on_wait) if on_wait is not None else None
+    with _debug_logging(conn.debug), ApiClient(configuration, sleep=sleeper) as client:
+        if sleeper is not None:
+            sleeper.client = client
         yield client, ProductPurchasesApi(client)
 
 

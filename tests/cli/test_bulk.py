@@ -38,7 +38,7 @@ def test_grant_mix_of_new_owned_and_unknown_users(
     assert rows[owner]["message"] == "already owned"
     assert rows[owner]["purchaseId"] == shop.active[owner].id
     assert "userId" in str(rows[unknown]["message"])
-    assert "not a UUID" in str(rows["not-a-uuid"]["message"])
+    assert rows["not-a-uuid"]["message"] == "invalid input: user_id: 'not-a-uuid' is not a UUID"
     assert result.stderr.splitlines()[0] == "granted: 2 · already owned: 1 · failed: 2"
     assert f"  ✗ {unknown}: invalid request (400): userId:" in result.stderr
     owners = {p.user_id: p for p in all_purchases(api, shop.product).values()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -135,6 +136,26 @@ def test_400_shows_the_servers_field_errors(gm: Invoke, shop: Shop) -> None:
     assert result.exit_code == 1
     line = _one_line(result.stderr)
     assert line.startswith("error: invalid request (400): cursor: ")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["list"], id="list"),
+        pytest.param(["list", "--all"], id="list --all"),
+        pytest.param(["export", "-o", "out.csv"], id="export"),
+    ],
+)
+def test_a_malformed_user_filter_is_one_line(
+    gm: Invoke, shop: Shop, command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = gm("purchases", command[0], shop.product, *command[1:], "--user", "not-a-uuid")
+
+    assert result.exit_code == 1
+    assert _one_line(result.stderr) == "error: invalid input: user_id: 'not-a-uuid' is not a UUID"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unreachable_host(gm: Invoke, shop: Shop) -> None:

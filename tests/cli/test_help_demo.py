@@ -108,6 +108,29 @@ def test_sandbox_without_its_extra_prints_an_install_hint(command: list[str]) ->
     )
 
 
+_WITHOUT_CLI_EXTRA = """
+import sys
+for name in ("typer", "rich", "click"):
+    sys.modules[name] = None  # makes `import name` fail as if the package were not installed
+from gmodstore_cli.main import main
+main()
+"""
+
+
+def test_without_the_cli_extra_the_command_prints_an_install_hint() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_CLI_EXTRA, "purchases", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: the gmodstore command needs the 'cli' extra: pip install 'gmodstore-sdk[cli]'\n"
+    )
+
+
 def test_other_commands_do_not_import_the_server_stack() -> None:
     code = (
         "import sys\n"

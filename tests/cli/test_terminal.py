@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 import threading
@@ -20,6 +21,9 @@ from typer.testing import CliRunner
 
 from gmodstore_cli.main import app
 from gmodstore_sandbox.testing import Sandbox, run_sandbox
+from gmodstore_sdk import ApiClient, Configuration
+from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
+from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
 
 from .conftest import Shop, parse_jsonl
 
@@ -194,4 +198,60 @@ def test_progress_bar_says_when_it_waits_for_the_rate_limit() -> None:
         run = gmodstore(sb, "purchases", "grant", sb.ids.empty_product_id, *users, tty_err=True)
 
     assert run.code == 0, run.stderr
-    assert "rate limit reached: waiting until" in run.stderr
+    assert "rate limit: waiting until" in run.stderr
+
+
+def test_export_progress_says_when_it_waits_for_the_rate_limit(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    with run_sandbox(rate_limit=3, rate_limit_window=2.0) as sb:
+        product = sb.new_product()
+        # Set up with another token: the limit is per token, so the export starts with a full one.
+        config = Configuration(host=sb.url, access_token=sb.write_token)
+        with ApiClient(config) as client:
+            for _ in range(5):
+                payload = NewProductPurchasePayload(user_id=sb.new_user())
+                ProductPurchasesApi(client).create_product_purchase(product, payload)
+        run = gmodstore(
+            sb, "purchases", "export", product, "-o", str(target), "--per-page", "1", tty_err=True
+        )
+
+    assert run.code == 0, run.stderr
+    assert "rate limit: waiting until" in run.stderr  # 6 requests at 3 per 2 s
+    assert len(target.read_text().splitlines()) == 1 + 5
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _screen_lines(text: str) -> list[str]:
+    return [_ANSI.sub("", line).rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+
+
+def test_list_table_fits_an_80_column_terminal(sandbox: Sandbox, shop: Shop) -> None:
+    run = gmodstore(sandbox, "purchases", "list", shop.product, tty_out=True, env={"COLUMNS": "80"})
+
+    assert run.code == 0, run.stderr
+    lines = [line for line in _screen_lines(run.stdout) if line]
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].split() == ["Purchase", "User", "Active"]
+    rows = {cells[0]: cells[1:] for cells in (line.split() for line in lines[1:])}
+    assert rows == {
+        p.id: [p.user_id, "no" if p.revoked else "yes"] for p in shop.purchases.values()
+    }
+
+
+def test_bulk_results_fit_an_80_column_terminal(sandbox: Sandbox, shop: Shop) -> None:
+    owner = next(iter(shop.active))
+    run = gmodstore(
+        sandbox, "purchases", "grant", shop.product, owner, *shop.free_users,
+        tty_out=True, env={"COLUMNS": "80"},
+    )  # fmt: skip
+
+    assert run.code == 0, run.stderr
+    lines = [line for line in _screen_lines(run.stdout) if line]
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].split() == ["Target", "Result"]
+    assert [line.split(maxsplit=1) for line in lines[1:]] == [
+        [owner, "already owned"],
+        *([user, "granted"] for user in shop.free_users),
+    ]
