@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ._help import examples
 from .webhooks.cli import purchases_app, webhooks_app
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(products_app, name="products")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(purchases_app, name="purchases")
+
 
 DatabaseUrl = Annotated[
     str,
@@ -108,7 +110,11 @@ def _print_demo(engine: Engine, users: int = 50) -> None:
     typer.echo(seed.token)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "serve --demo", "serve --port 9000 --database-url sqlite:///./dev.db --rate-limit 0"
+    )
+)
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
@@ -140,7 +146,7 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-@app.command()
+@app.command(epilog=examples("seed", "seed --users 200 --database-url sqlite:///./dev.db"))
 def seed(
     users: Annotated[
         int,
@@ -156,7 +162,13 @@ def seed(
         engine.dispose()
 
 
-@token_app.command("create")
+@token_app.command(
+    "create",
+    epilog=examples(
+        "token create --user USER_ID",
+        "token create --user USER_ID --scopes product-purchases:read --expires-in 12h",
+    ),
+)
 def token_create(
     user: Annotated[str, typer.Option("--user", help="Id of the user who owns the token.")],
     scopes: Annotated[
@@ -190,7 +202,7 @@ def token_create(
     typer.echo(token)
 
 
-@users_app.command("add")
+@users_app.command("add", epilog=examples("users add --name Alice"))
 def users_add(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
@@ -205,7 +217,7 @@ def users_add(
         engine.dispose()
 
 
-@teams_app.command("add")
+@teams_app.command("add", epilog=examples('teams add "My Team" --member OWNER_ID --member USER_ID'))
 def teams_add(
     name: Annotated[str, typer.Argument(help="Team name.")],
     member: Annotated[
@@ -229,7 +241,7 @@ def teams_add(
         engine.dispose()
 
 
-@products_app.command("add")
+@products_app.command("add", epilog=examples('products add "My Addon" --team TEAM_ID'))
 def products_add(
     name: Annotated[str, typer.Argument(help="Product name.")],
     team: Annotated[str, typer.Option("--team", help="Id of the team that owns the product.")],

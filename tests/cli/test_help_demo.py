@@ -38,6 +38,35 @@ def test_help_has_an_example(command: list[str]) -> None:
     assert "$ gmodstore " in text
 
 
+def _leaf_commands() -> list[list[str]]:
+    import typer
+
+    def walk(command: object, path: list[str]) -> list[list[str]]:
+        # Groups have `commands` (typer may vendor its own click, so no isinstance on click.Group).
+        subcommands: dict[str, object] | None = getattr(command, "commands", None)
+        if subcommands is not None:
+            return [
+                leaf
+                for name, sub in sorted(subcommands.items())
+                for leaf in walk(sub, [*path, name])
+            ]
+        return [path]
+
+    return walk(typer.main.get_command(app), [])
+
+
+def test_every_command_in_the_tree_has_an_example_in_its_help() -> None:
+    leaves = _leaf_commands()
+    assert ["sandbox", "webhooks", "add"] in leaves and ["purchases", "export"] in leaves
+    missing = []
+    for command in leaves:
+        result = CliRunner().invoke(app, [*command, "--help"], env={"NO_COLOR": "1"})
+        assert result.exit_code == 0, (command, result.output)
+        if "$ gmodstore " not in flat(result.stdout):
+            missing.append(" ".join(command))
+    assert missing == []
+
+
 def test_connection_options_are_documented_with_their_environment_variables() -> None:
     result = CliRunner().invoke(app, ["purchases", "list", "--help"], env={"NO_COLOR": "1"})
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .._help import examples
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -64,7 +66,13 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-@webhooks_app.command("add")
+@webhooks_app.command(
+    "add",
+    epilog=examples(
+        "webhooks add http://127.0.0.1:8001/webhooks --team TEAM_ID",
+        "webhooks add http://127.0.0.1:8001/webhooks --team 'Team A' --events created,revoked",
+    ),
+)
 def add(
     url: Annotated[str, typer.Argument(help="Where to POST the events (http:// or https://).")],
     team: Annotated[
@@ -100,7 +108,9 @@ def add(
     typer.echo(endpoint.secret)
 
 
-@webhooks_app.command("list")
+@webhooks_app.command(
+    "list", epilog=examples("webhooks list", "webhooks list --team TEAM_ID --show-secrets")
+)
 def list_(
     team: Annotated[
         str | None, typer.Option("--team", "-t", help="Only this team's endpoints (id or name).")
@@ -143,7 +153,7 @@ def list_(
     _table(columns, [{**r, "events": _events_text(r["events"])} for r in rows])
 
 
-@webhooks_app.command("remove")
+@webhooks_app.command("remove", epilog=examples("webhooks remove ENDPOINT_ID"))
 def remove(
     endpoint_id: Annotated[str, typer.Argument(help="The endpoint id (see `list`).")],
     database_url: DatabaseOpt = None,
@@ -157,7 +167,9 @@ def remove(
     typer.echo(f"Removed endpoint {endpoint_id}")
 
 
-@webhooks_app.command("attempts")
+@webhooks_app.command(
+    "attempts", epilog=examples("webhooks attempts", "webhooks attempts --status failed --json")
+)
 def attempts(
     endpoint_id: Annotated[
         str | None, typer.Option("--endpoint", help="Only deliveries to this endpoint.")
@@ -226,7 +238,9 @@ def attempts(
     _table(["time", "event", "purchase", "url", "status", "tries", "answers"], table_rows)
 
 
-@purchases_app.command("delete")
+@purchases_app.command(
+    "delete", epilog=examples("purchases delete PURCHASE_ID --product PRODUCT_ID")
+)
 def delete(
     purchase_id: Annotated[str, typer.Argument(help="The purchase id.")],
     product: Annotated[
