@@ -131,11 +131,16 @@ def serve(
 ) -> None:
     """Serve the API under /api/v3 and /v3 (OpenAPI document at /openapi.json)."""
     import uvicorn
+    from pydantic import ValidationError
 
     from .app import create_app
     from .settings import Settings
 
-    settings = Settings(database_url=database_url, rate_limit=rate_limit)
+    try:
+        settings = Settings(database_url=database_url, rate_limit=rate_limit)
+    except ValidationError as exc:
+        messages = (str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise _fail("; ".join(messages)) from None
     if demo:
         engine = _engine(settings.database_url)
         try:

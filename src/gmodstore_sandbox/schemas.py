@@ -7,6 +7,7 @@ the models would only re-validate data the database already guarantees.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -121,14 +122,19 @@ def dump_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
 def parse_uuid(value: str) -> uuid.UUID | None:
-    """The UUID spelled by `value`, or None (path ids that are not UUIDs are simply unknown)."""
-    if len(value) > 45:
+    """The UUID spelled by `value`, or None (path ids that are not UUIDs are simply unknown).
+
+    Only the canonical 8-4-4-4-12 spelling (JSON Schema's ``uuid`` format) is accepted: Python's
+    `uuid.UUID` would also take ``{...}``, ``urn:uuid:...`` and undashed hex, which would give one
+    resource several URLs.
+    """
+    if _CANONICAL_UUID.fullmatch(value) is None:
         return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
+    return uuid.UUID(value)
 
 
 _MALFORMED = InvalidInput({"body": ["The request body must be valid JSON."]}, "Malformed JSON.")

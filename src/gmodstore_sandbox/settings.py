@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _use_psycopg_driver(cls, value: str) -> str:
+        if value.startswith("sqlite") and (value.rstrip("/") == "sqlite:" or ":memory:" in value):
+            # Every pooled connection would open its own empty in-memory database.
+            raise ValueError(
+                "an in-memory SQLite database cannot be shared by the server's threads;"
+                " use a file such as sqlite:///./sandbox.db"
+            )
         for prefix in ("postgresql://", "postgres://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]

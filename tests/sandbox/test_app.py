@@ -251,6 +251,12 @@ def test_settings_rewrite_postgres_url() -> None:
     assert Settings(rate_limit=None).rate_limit == 0
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+pysqlite:///:memory:"])
+def test_settings_refuse_in_memory_sqlite_with_a_clear_message(url: str) -> None:
+    with pytest.raises(ValueError, match="in-memory SQLite.*sqlite:///./sandbox.db"):
+        Settings(database_url=url)
+
+
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GMODSTORE_SANDBOX_RATE_LIMIT", "7")
     monkeypatch.setenv("GMODSTORE_SANDBOX_DATABASE_URL", "sqlite:///x.db")

@@ -59,6 +59,16 @@ def test_bad_input_exits_nonzero(tmp_path: Path, args: list[str]) -> None:
     assert "Traceback" not in result.output
 
 
+def test_serve_refuses_an_in_memory_database_in_one_line() -> None:
+    result = runner.invoke(app, ["serve", "--database-url", "sqlite://"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.strip() == (
+        "Error: an in-memory SQLite database cannot be shared by the server's threads;"
+        " use a file such as sqlite:///./sandbox.db"
+    )
+
+
 def test_seed_prints_token(tmp_path: Path) -> None:
     output = invoke("seed", "--database-url", f"sqlite:///{tmp_path / 'demo.db'}")
     assert "150 purchases of 3 products" in output

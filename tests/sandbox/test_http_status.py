@@ -202,6 +202,24 @@ def test_update_bad_body(http: httpx.Client, sandbox: Sandbox, prefix: str, cont
     assert_error(response, 400)
 
 
+def _other_spellings(value: str) -> list[str]:
+    return [value.replace("-", ""), "{" + value + "}", "urn:uuid:" + value]
+
+
+@pytest.mark.parametrize("spelling", range(3), ids=["undashed", "braced", "urn"])
+def test_only_the_canonical_uuid_spelling_names_a_purchase(
+    http: httpx.Client, sandbox: Sandbox, prefix: str, spelling: int
+) -> None:
+    ids = sandbox.ids
+    product = _other_spellings(ids.product_id)[spelling]
+    purchase = _other_spellings(ids.purchase_ids[0])[spelling]
+    assert_error(http.get(purchases_path(prefix, ids.product_id, purchase)), 404)
+    assert_error(http.get(purchases_path(prefix, product, ids.purchase_ids[0])), 404)
+    assert http.get(purchases_path(prefix, ids.product_id.upper(), ids.purchase_ids[0])).is_success
+    response = http.get(purchases_path(prefix, ids.product_id), params={"filter[userId]": purchase})
+    assert_error(response, 400, errors=("filter.userId",))
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
