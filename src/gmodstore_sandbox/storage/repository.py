@@ -47,12 +47,12 @@ __all__ = [
     "user_exists",
 ]
 
-PurchaseRow: TypeAlias = "Row[uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]"
+PurchaseRow: TypeAlias = Row  # [uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]
 """``(id, user_id, product_id, revoked, created_at, updated_at)``."""
-AccessRow: TypeAlias = "Row[uuid.UUID, bool]"
+AccessRow: TypeAlias = Row  # [uuid.UUID, bool]
 """``(team_id, is_member)``."""
-TokenRow: TypeAlias = "Row[str, uuid.UUID, str, datetime | None]"
-PageRow: TypeAlias = "Row[int, uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]"
+TokenRow: TypeAlias = Row  # [str, uuid.UUID, str, datetime | None]
+PageRow: TypeAlias = Row  # [int, uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]
 
 PURCHASE_COLUMNS = (
     Purchase.id,

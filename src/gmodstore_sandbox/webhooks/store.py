@@ -38,23 +38,23 @@ __all__ = [
     "record_attempt",
 ]
 
-TeamRow: TypeAlias = "Row[uuid.UUID, str]"
+TeamRow: TypeAlias = Row  # [uuid.UUID, str]
 """``(id, name)``."""
-EndpointRow: TypeAlias = "Row[uuid.UUID, uuid.UUID, str, str, str | None, datetime, str]"
+EndpointRow: TypeAlias = Row  # [uuid.UUID, uuid.UUID, str, str, str | None, datetime, str]
 """``(id, team_id, team_name, url, event_types, created_at, secret)``."""
-EventRow: TypeAlias = "Row[int, uuid.UUID, str, uuid.UUID, uuid.UUID, datetime]"
+EventRow: TypeAlias = Row  # [int, uuid.UUID, str, uuid.UUID, uuid.UUID, datetime]
 """``(seq, id, event_type, purchase_id, team_id, created_at)`` of an outbox event."""
-DueRow: TypeAlias = "Row[int, str, int, str, str, dict[str, Any]]"
+DueRow: TypeAlias = Row  # [int, str, int, str, str, dict[str, Any]]
 """``(id, webhook_id, tries, url, secret, payload)``."""
 DeliveryRow: TypeAlias = (
-    "Row[int, str, str, uuid.UUID, str, int, int | None, datetime, datetime, str]"
+    Row  # [int, str, str, uuid.UUID, str, int, int | None, datetime, datetime, str]
 )
 """``(id, webhook_id, event_type, purchase_id, status, tries, last_status_code, next_attempt_at,
 created_at, url)``."""
-AttemptRow: TypeAlias = "Row[int, int, datetime, int, int | None, str | None]"
+AttemptRow: TypeAlias = Row  # [int, int, datetime, int, int | None, str | None]
 """``(delivery_id, attempt, started_at, duration_ms, status_code, error)``."""
 DeletableRow: TypeAlias = (
-    "Row[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]"
+    Row  # [uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, bool, datetime, datetime]
 )
 """``(team_id, *purchase columns)``."""
 
