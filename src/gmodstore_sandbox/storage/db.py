@@ -4,8 +4,10 @@ storage faults the server must survive.
 Faults (issue 10):
 
 - A SQLite file made read-only while serving: connections opened meanwhile are read-only for
-  good. Any "readonly database" error marks its connection as dead (SQLAlchemy discards it instead
-  of returning it to the pool), so once the file is writable again new connections write.
+  good. Each connection notes at open whether the file was writable; one opened read-only is
+  replaced at checkout as soon as the file is writable again, and any "readonly database" error
+  marks its connection as dead (SQLAlchemy discards it instead of returning it to the pool).
+  Meanwhile writes answer 503 and reads keep working.
 - The SQLite file deleted or replaced while serving: every write transaction first compares the
   file's identity (device, inode) with the one recorded at the first connection and refuses with
   `StorageUnavailable` (503) when it vanished or changed, instead of writing into an unlinked file.
@@ -23,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DisconnectionError
 
 from ..exceptions import StorageUnavailable
 from .tables import Base, SandboxSetting
@@ -83,6 +86,7 @@ def make_engine(url: str, *, pool_size: int = 20, busy_timeout: float = 5.0) -> 
         )
         identity = _FileIdentity(make_url(url).database)
         event.listen(engine, "connect", _sqlite_on_connect(timeout_ms, identity))
+        event.listen(engine, "checkout", _sqlite_on_checkout(identity))
         event.listen(engine, "begin", _sqlite_on_begin(identity))
         event.listen(engine, "handle_error", _discard_dead_connections)
         return engine
@@ -112,6 +116,18 @@ class _FileIdentity:
             return None
         return st.st_dev, st.st_ino
 
+    def writable(self) -> bool:
+        """Whether the file can be opened for writing now (permissions and immutable flag)."""
+        if self.path is None:
+            return True
+        try:
+            with open(self.path, "r+b"):
+                return True
+        except FileNotFoundError:
+            return True  # SQLite creates it
+        except OSError:
+            return False
+
     def record(self) -> None:
         if self.path is not None and self._expected is None:
             with self._lock:
@@ -139,7 +155,7 @@ class _FileIdentity:
 
 
 def _sqlite_on_connect(timeout_ms: int, identity: _FileIdentity) -> Any:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
         # Take transaction control away from the sqlite3 module; `on_begin` issues BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -152,8 +168,19 @@ def _sqlite_on_connect(timeout_ms: int, identity: _FileIdentity) -> Any:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
         identity.record()
+        record.info["opened_readonly"] = not identity.writable()
 
     return on_connect
+
+
+def _sqlite_on_checkout(identity: _FileIdentity) -> Any:
+    def on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("opened_readonly") and identity.writable():
+            # Opened while the file was read-only, and SQLite never upgrades it: the pool
+            # replaces it with a fresh connection, which can write.
+            raise DisconnectionError("connection opened while the database was read-only")
+
+    return on_checkout
 
 
 def _sqlite_on_begin(identity: _FileIdentity) -> Any:
