@@ -308,6 +308,17 @@ def test_delete_purchase_writes_the_deleted_event(engine, seed, clock):
         pytest.param({"url": "ftp://127.0.0.1/x"}, "must be http:// or https://", id="scheme"),
         pytest.param({"url": "http://"}, "must be http:// or https://", id="no-host"),
         pytest.param({"url": "http://[::1"}, "invalid URL", id="invalid"),
+        pytest.param(
+            {"url": "http://user:pw@127.0.0.1:9/x"}, "must not contain a user name", id="userinfo"
+        ),
+        pytest.param({"url": "https://token@example.com/x"}, "must not contain a user", id="user"),
+        pytest.param({"url": "http://127.0.0.1:0/x"}, "invalid port '0'", id="port-0"),
+        pytest.param({"url": "http://127.0.0.1:65536/x"}, "invalid port '65536'", id="port-big"),
+        pytest.param({"url": "http://127.0.0.1:/x"}, "invalid port ''", id="port-empty"),
+        pytest.param({"url": "http://127.0.0.1:x9/x"}, "invalid URL", id="port-text"),
+        pytest.param({"url": "http://127.0.0.1/a b"}, "spaces or control", id="space"),
+        pytest.param({"url": "http://127.0.0.1/a\r\nX: y"}, "spaces or control", id="crlf"),
+        pytest.param({"url": "http://h/" + "a" * 2000}, "longer than 2000", id="long"),
         pytest.param({"event_types": ["purchase.made"]}, "unknown event type", id="event"),
     ],
 )
@@ -582,3 +593,25 @@ def test_a_busy_endpoint_does_not_fill_the_batch(engine, seed, clock):
             conn, now=clock(), limit=3, per_endpoint=2, skip_endpoints=[uuid.UUID(slow.id)]
         )
         assert [r.url for r in skipped] == [fast.url]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8001/hook",
+        "http://localhost/hook",
+        "http://10.0.0.5:65535/hook?a=1:2",
+        "http://192.168.1.20/hook",
+        "https://[::1]:8443/hook",
+        "https://example.com/path@with:colon",
+    ],
+)
+def test_loopback_and_private_urls_are_allowed(engine, seed, url):
+    assert admin.add_endpoint(engine, team="Team A", url=url).url == url
+
+
+def test_a_url_with_credentials_never_gets_basic_auth(engine, seed, clock):
+    """Registration refuses it, so no delivery can carry ``Authorization: Basic``."""
+    with pytest.raises(admin.WebhookAdminError):
+        admin.add_endpoint(engine, team="Team A", url="http://user:pass@127.0.0.1:9/hook")
+    assert admin.list_endpoints(engine) == []
