@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -39,7 +38,6 @@ from .schemas import (
     ListParams,
     PurchaseCreate,
     PurchaseUpdate,
-    dump_json,
     parse_uuid,
     purchase_dict,
 )
@@ -47,6 +45,7 @@ from .storage import repository as repo
 from .storage.cursor import Cursor, CursorCodec, InvalidCursor, query_binding
 from .storage.db import WRITE
 from .storage.tables import utcnow
+from .webhooks import events
 
 __all__ = ["READ", "WRITE_SCOPE", "Principal", "PurchaseService", "hash_token", "list_binding"]
 
@@ -334,13 +333,4 @@ def _check_access(row: Any, principal: Principal, scope: str) -> None:
 def _outbox(
     conn: Connection, event_type: str, data: dict[str, Any], team_id: uuid.UUID, now: datetime
 ) -> None:
-    repo.insert_outbox_event(
-        conn,
-        event_type=event_type,
-        purchase_id=data["id"],
-        product_id=data["productId"],
-        team_id=team_id,
-        # Exactly the API's JSON, so a webhook body matches what GET returns.
-        payload={"eventType": event_type, "data": orjson.loads(dump_json(data))},
-        now=now,
-    )
+    events.emit(conn, event_type, team_id=team_id, data=data, now=now)

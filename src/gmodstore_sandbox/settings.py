@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=5, ge=1)
     """Tries per webhook delivery before it is marked failed."""
     webhook_timeout: float = Field(default=10.0, gt=0)
-    """Seconds a webhook receiver has to answer."""
+    """Wall-clock deadline of one webhook attempt (connect, send, answer), in seconds."""
+    webhook_lease_margin: float = Field(default=30.0, gt=0)
+    """Seconds a claimed webhook delivery stays leased beyond its deadline (multi-process)."""
 
     @field_validator("rate_limit", mode="before")
     @classmethod

@@ -149,9 +149,10 @@ class AccessToken(Base):
 
 
 class OutboxEvent(Base):
-    """A purchase change waiting for webhook delivery, written in the change's own transaction.
+    """A change waiting for webhook delivery, written in the change's own transaction by
+    `gmodstore_sandbox.webhooks.events.emit` (the only writer).
 
-    ``payload`` is the webhook body: ``{"eventType": ..., "data": <ProductPurchase JSON>}``.
+    ``payload`` is the webhook body: ``{"eventType": ..., "data": <resource JSON>}``.
     Delivery state lives in the webhooks package's own tables; this table is append-only.
     """
 
@@ -161,7 +162,8 @@ class OutboxEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
     event_type: Mapped[str] = mapped_column(String(64))
     purchase_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    product_id: Mapped[uuid.UUID] = mapped_column()
+    """The id of the event's resource (named after the first resource that had events)."""
+    product_id: Mapped[uuid.UUID | None] = mapped_column()
     team_id: Mapped[uuid.UUID] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
