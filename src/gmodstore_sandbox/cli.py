@@ -64,7 +64,7 @@ def _engine(database_url: str) -> Engine:
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
 
 
@@ -201,7 +201,11 @@ def seed(
 def token_create(
     user: Annotated[str, typer.Option("--user", help="Id of the user who owns the token.")],
     scopes: Annotated[
-        str, typer.Option(help="Comma-separated scopes.")
+        str,
+        typer.Option(
+            help="Comma-separated scopes.",
+            show_default="product-purchases:read, product-purchases:write",
+        ),
     ] = "product-purchases:read,product-purchases:write",
     expires_in: Annotated[
         str | None, typer.Option(help="Lifetime such as 3600, 15m, 12h or 30d (default: never).")
