@@ -74,8 +74,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_process(database_url: str, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """A second sandbox server: its own process (uvicorn), the same database; and its URL."""
+def server_process(
+    database_url: str, *, workers: int = 0, **env: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A second sandbox server: its own process (uvicorn), the same database; and its URL.
+
+    With `workers`, ``gmodstore sandbox serve --workers N`` instead: N processes on one port.
+    """
     port = _free_port()
     environment = {
         **os.environ,
@@ -86,7 +91,11 @@ def server_process(database_url: str, **env: str) -> Iterator[tuple[subprocess.P
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "gmodstore_sandbox.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(command, env=environment)
+    if workers:
+        command = [sys.executable, "-c", "from gmodstore_sandbox.cli import app; app()"]
+        command += ["serve", "--workers", str(workers), "--port", str(port), "--rate-limit", "0"]
+        command += ["--database-url", database_url]
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -131,11 +140,14 @@ def test_two_processes_never_send_one_attempt_twice_at_once(sb, engine):
         assert hit.closed - hit.arrived < TIMEOUT + 0.5
 
 
-def test_two_processes_deliver_each_event_once(sb, engine):
+@pytest.mark.parametrize("workers", [pytest.param(0, id="process"), pytest.param(2, id="serve-2")])
+def test_two_processes_deliver_each_event_once(sb, engine, workers):
+    if workers:
+        sb.stop()  # `serve --workers 2` alone: its two processes share the deliveries
     with FaultyReceiver("fast") as receiver:
         admin.add_endpoint(engine, team=sb.ids.team_id, url=receiver.url)
-        with server_process(sb.database_url):
-            purchases = grant(sb, 20)
+        with server_process(sb.database_url, workers=workers) as (_, url):
+            purchases = grant(sb, 20, url=url)
             receiver.wait_until(lambda r: len(r.hits) >= 20, timeout=20)
             time.sleep(0.5)  # time for a duplicate to show up, if one were coming
     assert sorted(h.body["data"]["id"] for h in receiver.hits) == sorted(purchases)
