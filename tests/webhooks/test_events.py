@@ -24,6 +24,12 @@ def test_purchase_events_are_ordered_by_product_and_user():
         "product_purchase:p1"
     )
     assert events.EventType("review.created").ordering_key({"id": 7}) == "review:7"
+    # Nested fields, for data without an id of its own (a ticket's tag).
+    tagged = events.EventType("ticket.tagged", ordered_by=("ticket.id",), subject="ticket.id")
+    ticket = str(uuid.uuid4())
+    data = {"ticket": {"id": ticket}, "tag": {"id": "t1"}}
+    assert tagged.ordering_key(data) == f"ticket:{ticket}"
+    assert tagged.subject_id(data) == uuid.UUID(ticket)
 
 
 def test_declare_is_idempotent_but_refuses_a_different_declaration():
