@@ -31,6 +31,7 @@ from gmodstore_sdk._retry import (
     parse_retry_after,
     wait_until_reset,
 )
+from gmodstore_sdk._sniff import not_the_api
 from gmodstore_sdk._types import NotGiven
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import (
@@ -349,6 +350,9 @@ class BaseApiClient:
     # -- responses and errors ---------------------------------------------------------------------
 
     def _parse(self, op: Operation[M], response: httpx.Response) -> M:
+        wrong_host = not_the_api(response, operation=f"{op.method} {op.path}")
+        if wrong_host is not None:
+            raise wrong_host
         try:
             return op.model.model_validate_json(response.content)
         except ValidationError as exc:
@@ -364,6 +368,9 @@ class BaseApiClient:
     def _status_error(
         self, op: Operation[Any], response: httpx.Response, retry_after: float | None
     ) -> ApiException:
+        wrong_host = not_the_api(response, operation=f"{op.method} {op.path}")
+        if wrong_host is not None:
+            return wrong_host
         return make_status_error(
             response.status_code,
             response.reason_phrase,
