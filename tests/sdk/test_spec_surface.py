@@ -34,7 +34,8 @@ def test_sync_and_async_classes_have_the_same_signatures(sync_cls: type, async_c
     sync, twin = _public_methods(sync_cls), _public_methods(async_cls)
     assert set(sync) == set(twin)
     for name, func in sync.items():
-        assert _params(twin[name]) == _params(func), name
+        # `self` may be annotated differently (hand-written mixins type it with a Protocol).
+        assert _params(twin[name])[1:] == _params(func)[1:], name
         if name.startswith("iter_"):
             assert not inspect.iscoroutinefunction(twin[name])  # `async for`, no await
             assert inspect.signature(twin[name]).return_annotation.startswith("AsyncIterator[")
