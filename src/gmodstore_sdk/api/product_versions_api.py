@@ -29,6 +29,10 @@ from gmodstore_sdk.api._build import (
     build_multipart,
     pages,
 )
+from gmodstore_sdk.api._extras.product_versions import (
+    AsyncProductVersionsExtras,
+    ProductVersionsExtras,
+)
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.model.create_product_version_response import CreateProductVersionResponse
 from gmodstore_sdk.model.delete_product_version_response import DeleteProductVersionResponse
@@ -90,7 +94,7 @@ _GET_PRODUCT_DOWNLOAD_URL = Endpoint(
 )
 
 
-class ProductVersionsApi:
+class ProductVersionsApi(ProductVersionsExtras):
     """The "Product Versions" operations, on an `ApiClient`.
 
     Args:
@@ -367,7 +371,7 @@ class ProductVersionsApi:
         return self.api_client._request(op)
 
 
-class AsyncProductVersionsApi:
+class AsyncProductVersionsApi(AsyncProductVersionsExtras):
     """The "Product Versions" operations, on an `AsyncApiClient`; the same methods as coroutines.
 
     Args:
