@@ -22,7 +22,8 @@ from typing import BinaryIO, Union
 
 import httpx
 
-from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError, OpenApiException
+from gmodstore_sdk._transfer_errors import UploadError
+from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 
 __all__ = ["CHUNK_SIZE", "FileInput", "MultipartBody", "UploadError", "UploadProgress", "sniff"]
 
@@ -47,11 +48,6 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (
 )
 _SNIFF_BYTES = 16
 _DEFAULT_TYPE = "application/octet-stream"
-
-
-class UploadError(OpenApiException):
-    """The file could not be sent as given: it changed size while being read, or a file object
-    that cannot be rewound was asked to be sent a second time (a retry)."""
 
 
 def sniff(head: bytes, filename: str | None = None) -> str:

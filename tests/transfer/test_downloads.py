@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import gmodstore_sdk
-from gmodstore_sdk._downloads import DownloadError
+from gmodstore_sdk import DownloadError
 from gmodstore_sdk.api.product_versions_api import AsyncProductVersionsApi, ProductVersionsApi
 
 from .loopback import Loopback, serve
@@ -199,6 +199,20 @@ def test_the_deadline_stops_a_slow_download(shop: VersionsServer, tmp_path: Path
     assert time.monotonic() - started < 0.9
     assert shop.url_requests == 1  # a fresh URL would not make it faster
     assert os.listdir(tmp_path) == []
+
+
+def test_a_local_write_failure_is_a_download_error(
+    shop: VersionsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = shop.add(content=CONTENT)
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)  # a full disk cannot be had on demand
+    with client(shop.api) as c, pytest.raises(DownloadError, match="No space left"):
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+    assert os.listdir(tmp_path) == [] and shop.url_requests == 1
 
 
 @pytest.mark.parametrize(

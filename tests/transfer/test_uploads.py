@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 import gmodstore_sdk
+from gmodstore_sdk import UploadError
 from gmodstore_sdk._base import Operation
 from gmodstore_sdk._models import BaseModel
-from gmodstore_sdk._uploads import CHUNK_SIZE, MultipartBody, UploadError, sniff
+from gmodstore_sdk._uploads import CHUNK_SIZE, MultipartBody, sniff
 
 from .loopback import Loopback, Received, Reply, serve
 
