@@ -43,10 +43,10 @@ UploadProgress = Callable[[int, int | None], None]
 
 CHUNK_SIZE = 64 * 1024
 DEFAULT_DEADLINE = 3600.0
-"""Seconds one sending of a body may take (a server reading it slowly is not waited on forever)."""
+"""Seconds one sending of a body may take: a server that reads slowly is not waited on forever."""
 
-# Magic bytes -> content type. Zip first: versions are zip files (the spec's encoding for
-# createProductVersion), media are images or videos; the sandbox checks an image's type by its content too.
+# Magic bytes -> content type. Versions are zip files (the spec's encoding for
+# createProductVersion), media images or videos; the sandbox too checks types by content.
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"PK\x03\x04", 0, "application/zip"),
     (b"PK\x05\x06", 0, "application/zip"),  # an empty archive
