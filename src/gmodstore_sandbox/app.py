@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from starlette.types import Lifespan
 
 from .api import docs, openapi, purchases
+from .content import wiring as content
 from .errors import install_error_handlers
 from .ratelimit import RateLimiter
 from .service import PurchaseService
@@ -41,7 +42,7 @@ def _lifespan(engine: Engine, settings: Settings) -> Lifespan[FastAPI]:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.create_tables:
             create_tables(engine)
-        with run_webhook_worker(engine, settings):
+        with run_webhook_worker(engine, settings), content.running(_app):
             yield
         engine.dispose()
 
@@ -76,13 +77,16 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
     )
     app.state.settings = settings
     app.state.engine = engine
+    codec = _cursor_codec(settings)
     app.state.service = PurchaseService(
         engine=engine,
-        codec=_cursor_codec(settings),
+        codec=codec,
         token_cache_seconds=settings.token_cache_seconds,
     )
+    content.install(app, engine=engine, settings=settings, codec=codec)
     app.state.limiter = RateLimiter(limit=settings.rate_limit, window=settings.rate_limit_window)
-    mounted = [(prefix, purchases.router) for prefix in API_PREFIXES] + [("", docs.router)]
+    areas = [purchases.router, content.router]
+    mounted = [(p, router) for p in API_PREFIXES for router in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")
     install_error_handlers(

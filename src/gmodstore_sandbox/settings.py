@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -41,6 +43,16 @@ class Settings(BaseSettings):
     """Tries per webhook delivery before it is marked failed."""
     webhook_timeout: float = Field(default=10.0, gt=0)
     """Seconds a webhook receiver has to answer."""
+    # Uploaded files (gmodstore_sandbox.content). Defaults: the spec's limits read as kilobytes.
+    files_dir: Path | None = None
+    """Where uploads are kept; unset: beside the SQLite file (``sandbox-files`` for ``sandbox.db``),
+    ``./sandbox-files`` for PostgreSQL."""
+    max_version_bytes: int = Field(default=75_000 * 1024, ge=1)
+    max_image_bytes: int = Field(default=8_000 * 1024, ge=1)
+    max_video_bytes: int = Field(default=8_000 * 1024, ge=1)
+    max_header_bytes: int = Field(default=5_000 * 1024, ge=1)
+    download_link_seconds: float = Field(default=300.0, gt=0)
+    """Lifetime of a one-time version download link."""
 
     @field_validator("rate_limit", mode="before")
     @classmethod
