@@ -140,7 +140,11 @@ class VersionService(Core):
             access = self.check(conn, principal, product, VERSIONS_WRITE)
             update: VersionUpdate = unwrap(payload)
             release_type = update.release_type or update.releaseType
-            if update.release_type and update.releaseType and update.release_type != release_type:
+            if (
+                update.release_type
+                and update.releaseType
+                and update.release_type != update.releaseType
+            ):
                 raise InvalidInput({"release_type": ["release_type and releaseType differ."]})
             row = storage.get_row(
                 conn,
