@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -139,6 +140,22 @@ class _Receiver:
         self.ended = True
 
 
+_URLENCODED = "application/x-www-form-urlencoded"
+
+
+async def _read_urlencoded(chunks: AsyncIterator[bytes]) -> Form:
+    """Text fields only (a YouTube medium, say): what HTML forms send when there is no file."""
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > FIELDS_ALLOWANCE:
+            raise PayloadTooLarge(FIELDS_ALLOWANCE)
+    form = Form()
+    for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        form.fields.setdefault(name, value)
+    return form
+
+
 async def read_form(
     chunks: AsyncIterator[bytes],
     *,
@@ -147,10 +164,14 @@ async def read_form(
     file_fields: set[str],
     new_upload: Callable[[], Upload],
 ) -> Form:
-    """Parse a multipart body from `chunks`. Raises `InvalidInput` (400) or `PayloadTooLarge`.
+    """Parse a multipart (or, without files, urlencoded) body from `chunks`.
+
+    Raises `InvalidInput` (400) or `PayloadTooLarge` (413).
 
     On any failure (including the client going away) the partial upload is deleted.
     """
+    if (content_type or "").split(";")[0].strip().lower() == _URLENCODED:
+        return await _read_urlencoded(chunks)
     receiver = _Receiver(file_fields, new_upload)
     parser = MultipartParser(boundary_of(content_type), receiver.callbacks())  # type: ignore[arg-type]
     received = 0
