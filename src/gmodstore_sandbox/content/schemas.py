@@ -39,6 +39,8 @@ __all__ = [
 RELEASE_TYPES = ("stable", "beta", "alpha", "private", "demo")
 ReleaseType = Literal["stable", "beta", "alpha", "private", "demo"]
 COUPON_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
+"""Anchored: pydantic searches a ``pattern`` (Rust regex: ``$`` is the end of the text)."""
 _Strict = ConfigDict(strict=True, extra="ignore")
 
 # --- request bodies -------------------------------------------------------------------------------
@@ -67,7 +69,7 @@ class CouponUpdate(BaseModel):
 
     model_config = _Strict
     percent: Annotated[StrictInt, Field(ge=1, le=90)] | None = None
-    code: Annotated[StrictStr, Field(pattern=COUPON_CODE.pattern, max_length=64)] | None = None
+    code: Annotated[StrictStr, Field(pattern=_CODE_PATTERN, max_length=64)] | None = None
     maxUses: Annotated[StrictInt, Field(ge=1, le=100)] | None = None  # noqa: N815
     expiresAt: datetime | None = None  # noqa: N815
     boundUserId: uuid.UUID | None = None  # noqa: N815
@@ -77,7 +79,7 @@ class CouponCreate(CouponUpdate):
     """``NewProductCouponPayload``: percent, code, maxUses and expiresAt are required."""
 
     percent: Annotated[StrictInt, Field(ge=1, le=90)]
-    code: Annotated[StrictStr, Field(pattern=COUPON_CODE.pattern, max_length=64)]
+    code: Annotated[StrictStr, Field(pattern=_CODE_PATTERN, max_length=64)]
     maxUses: Annotated[StrictInt, Field(ge=1, le=100)]  # noqa: N815
     expiresAt: datetime  # noqa: N815
 
