@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -232,7 +232,7 @@ def run_sandbox(
     rate_limit_window: float = 60.0,
     token_cache_seconds: float = 5.0,
     cursor_secret: str | None = None,
-    extra_settings: Mapping[str, Any] | None = None,
+    **overrides: Any,
 ) -> Iterator[Sandbox]:
     """Start a sandbox on a free 127.0.0.1 port, yield a `Sandbox`, stop it on exit.
 
@@ -248,9 +248,10 @@ def run_sandbox(
             existing database.
         cursor_secret: fixed cursor key (cursors then survive new servers on the same database);
             default: random per `run_sandbox` call, so cursors survive `Sandbox.restart`.
-        extra_settings: further `Settings` fields, e.g. ``{"max_version_bytes": 1_000_000}``.
-            Uploaded files go beside the SQLite file, or (PostgreSQL) into a temporary directory
-            unless ``files_dir`` is given.
+        overrides: further `Settings` fields, e.g. ``write_timeout=1.0``. The failed-
+            authentication budget per client address (``auth_failure_limit``) is off unless given:
+            tests make many bad-token requests from one address. Uploaded files go beside the
+            SQLite file, or (PostgreSQL) into a temporary directory unless ``files_dir`` is given.
     """
     from .admin import seed_testing
     from .settings import Settings
@@ -263,7 +264,8 @@ def run_sandbox(
         "rate_limit_window": rate_limit_window,
         "token_cache_seconds": token_cache_seconds,
         "cursor_secret": cursor_secret or uuid.uuid4().hex,
-        **(extra_settings or {}),
+        "auth_failure_limit": 0,
+        **overrides,
     }
     with contextlib.ExitStack() as stack:
         if database_url is None:

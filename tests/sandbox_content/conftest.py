@@ -67,7 +67,7 @@ def content(request: pytest.FixtureRequest) -> Iterator[Content]:
         database_url = os.environ.get(POSTGRES_ENV)
         if not database_url:
             pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}")
-    with run_sandbox(database_url, extra_settings=LIMITS) as sb:
+    with run_sandbox(database_url, **LIMITS) as sb:
         token = sb.new_token(scopes=CONTENT_SCOPES)
         with httpx.Client(base_url=sb.url + "/v3", headers=bearer(token), timeout=30) as http:
             yield Content(sb, http, token)

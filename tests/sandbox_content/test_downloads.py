@@ -95,7 +95,7 @@ def test_a_link_expires_after_the_configured_lifetime() -> None:
 
     from .conftest import CONTENT_SCOPES
 
-    with run_sandbox(extra_settings={"download_link_seconds": 2.0}) as sb:
+    with run_sandbox(download_link_seconds=2.0) as sb:
         token = sb.new_token(scopes=CONTENT_SCOPES)
         fresh = Content(
             sb,

@@ -175,7 +175,7 @@ def test_declared_length_over_the_limit_is_413_before_reading(
     status_line, _, rest = answer.partition(b"\r\n")
     assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
     body = json.loads(rest.split(b"\r\n\r\n", 1)[1])
-    assert body["message"].startswith("The request body may not be larger than")
+    assert body["message"].startswith("The request body is larger than the limit")
 
 
 def test_streamed_file_over_the_limit_is_413_and_leaves_nothing(

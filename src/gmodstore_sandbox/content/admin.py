@@ -1,6 +1,8 @@
 """Reviews by hand: customers write them on the website, so the seed and admin commands do.
 
-Ids are returned as strings, the way they appear on the wire.
+Each change writes its ``product_review.*`` webhook event in the same transaction, except in the
+seed (which, like the purchase seed, writes no outbox events). Ids are returned as
+strings, the way they appear on the wire.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from ..storage.db import WRITE
 from ..storage.tables import Product, User, utcnow
+from .events import emit
+from .schemas import review_dict
 from .tables import ProductReview
 
 __all__ = ["create_review", "delete_review", "edit_review", "review_body", "seed_reviews"]
@@ -39,6 +43,23 @@ def _exists(conn: Connection, column: Any, value: uuid.UUID) -> bool:
     return conn.execute(select(column).where(column == value)).first() is not None
 
 
+def _review(conn: Connection, review_id: uuid.UUID) -> Any:
+    stmt = (
+        select(ProductReview.__table__, Product.team_id)
+        .join(Product, Product.id == ProductReview.product_id)
+        .where(ProductReview.id == review_id)
+    )
+    row = conn.execute(stmt).first()
+    if row is None:
+        raise ReviewError(f"no review {review_id}")
+    return row
+
+
+def _emit(conn: Connection, change: str, row: Any, **extra: Any) -> None:
+    data = {**review_dict(row), **extra}
+    emit(conn, f"product_review.{change}", team_id=row.team_id, data=data, now=row.updated_at)
+
+
 def create_review(
     engine: Engine,
     *,
@@ -51,6 +72,7 @@ def create_review(
     helpful: int = 0,
     votes: int = 0,
     created_at: datetime | None = None,
+    event: bool = True,
 ) -> str:
     """Add a review of `product_id` by `user_id`; raises `ReviewError` for unknown ids."""
     _check_rating(rating)
@@ -76,6 +98,8 @@ def create_review(
                 updated_at=at,
             )
         )
+        if event:
+            _emit(conn, "created", _review(conn, review_id))
     return str(review_id)
 
 
@@ -100,22 +124,17 @@ def edit_review(
     if version is not None:
         values["version"] = version
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        row = conn.execute(
-            select(ProductReview.updated_at).where(ProductReview.id == uuid.UUID(review_id))
-        ).first()
-        if row is None:
-            raise ReviewError(f"no review {review_id}")
+        row = _review(conn, uuid.UUID(review_id))
         values["updated_at"] = max(utcnow(), row.updated_at + timedelta(microseconds=1))
-        conn.execute(
-            update(ProductReview).where(ProductReview.id == uuid.UUID(review_id)).values(values)
-        )
+        conn.execute(update(ProductReview).where(ProductReview.id == row.id).values(values))
+        _emit(conn, "updated", _review(conn, row.id))
 
 
 def delete_review(engine: Engine, review_id: str) -> None:
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        result = conn.execute(delete(ProductReview).where(ProductReview.id == uuid.UUID(review_id)))
-        if result.rowcount == 0:
-            raise ReviewError(f"no review {review_id}")
+        row = _review(conn, uuid.UUID(review_id))
+        conn.execute(delete(ProductReview).where(ProductReview.id == row.id))
+        _emit(conn, "deleted", row, deletedAt=utcnow())
 
 
 _SEED_TEXT = [
@@ -146,6 +165,7 @@ def seed_reviews(
                 helpful=i % 4,
                 votes=i % 4 + i % 3,
                 created_at=start + timedelta(minutes=i),
+                event=False,
             )
         )
     return ids

@@ -1,10 +1,9 @@
-"""Domain errors of the content area, and the handlers for the two statuses the core lacks.
+"""Domain errors of the content area, and the handler of the one status the core lacks (410).
 
 SandboxError (core)
 ├── NotFound             ├── VersionNotFound ├── MediumNotFound ├── CouponNotFound
 │                        ├── ReviewNotFound  └── LinkNotFound (unknown download link)
-├── LinkGone             410: the one-time link was used or has expired
-└── PayloadTooLarge      413: the body or file is over its limit (.limit)
+└── LinkGone             410: the one-time link was used or has expired (core: 413 PayloadTooLarge)
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ __all__ = [
     "LinkGone",
     "LinkNotFound",
     "MediumNotFound",
-    "PayloadTooLarge",
     "ReviewNotFound",
     "VersionNotFound",
     "install_handlers",
@@ -51,27 +49,16 @@ class LinkGone(SandboxError):
     message = "This download link has already been used or has expired."
 
 
-class PayloadTooLarge(SandboxError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"The request body may not be larger than {limit} bytes.")
-        self.limit = limit
-
-
-async def _respond(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, LinkGone | PayloadTooLarge)
+async def _gone(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LinkGone)
     state: RateState | None = getattr(request.state, "ratelimit", None)
     if state is None:
         limiter: RateLimiter = request.app.state.limiter
         state = limiter.peek()
-    headers = state.headers()
-    status = 410 if isinstance(exc, LinkGone) else 413
-    if status == 413:
-        # The rest of the body is not read: the connection cannot be reused.
-        headers["Connection"] = "close"
-    return Response(dump_json({"message": exc.message}), status, headers, "application/json")
+    body = dump_json({"message": exc.message})
+    return Response(body, 410, state.headers(), "application/json")
 
 
 def install_handlers(app: FastAPI) -> None:
-    """Starlette picks the most specific handler, so these win over the core's SandboxError one."""
-    app.add_exception_handler(LinkGone, _respond)
-    app.add_exception_handler(PayloadTooLarge, _respond)
+    """Starlette picks the most specific handler, so this one wins over the core's SandboxError."""
+    app.add_exception_handler(LinkGone, _gone)

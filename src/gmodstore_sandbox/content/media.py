@@ -11,12 +11,12 @@ import re
 import uuid
 from typing import Any
 
-from ..exceptions import InvalidInput
+from ..exceptions import InvalidInput, PayloadTooLarge
 from ..schemas import parse_uuid
 from ..service import Principal
 from ..storage.tables import utcnow
 from . import storage
-from .exceptions import MediumNotFound, PayloadTooLarge
+from .exceptions import MediumNotFound
 from .files import Kind
 from .multipart import Form
 from .schemas import MediumUpdate, medium_dict

@@ -13,8 +13,7 @@ from urllib.parse import parse_qsl
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..exceptions import InvalidInput
-from .exceptions import PayloadTooLarge
+from ..exceptions import InvalidInput, PayloadTooLarge
 from .files import TooLarge, Upload
 
 __all__ = ["FIELDS_ALLOWANCE", "Form", "check_content_length", "read_form"]

@@ -8,6 +8,7 @@ one-time download links and the public files of media and headers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
@@ -15,15 +16,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..api.deps import authenticate
+from ..api.deps import authenticate, authorize, read_json, run_read, run_write, stream_body
 from ..exceptions import InvalidInput, NotFound
 from ..ratelimit import RateState
 from ..schemas import dump_json
 from . import docs
 from .coupons import CouponService, ReviewService
-from .exceptions import PayloadTooLarge
 from .media import HEADER_SIZES, MediaService
-from .multipart import FIELDS_ALLOWANCE, Form, check_content_length, read_form
+from .multipart import FIELDS_ALLOWANCE, Form, read_form
 from .schemas import (
     CouponCreate,
     CouponUpdate,
@@ -77,38 +77,35 @@ def api_base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + prefix
 
 
-async def _query(request: Request, filters: dict[str, Any]) -> Any:
+def _query(request: Request, parsers: dict[str, Any]) -> Any:
+    """The parsed list query, or the `InvalidInput` to report after the access checks."""
     try:
-        return parse_list_query(request.query_params.multi_items(), filters)
+        return parse_list_query(request.query_params.multi_items(), parsers)
     except InvalidInput as exc:
         return exc
 
 
-async def _json_body(request: Request, model: type[Any]) -> Any:
-    """The parsed body, or the `InvalidInput` to report after the access checks (413 at once)."""
-    limit: int = _state(request).limits.json_body
-    check_content_length(request.headers.get("content-length"), limit)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLarge(limit)
-    try:
-        return parse_body(model, bytes(body))
-    except InvalidInput as exc:
-        return exc
+async def _with_body(
+    request: Request, service: Core, product: str, scope: str, model: type[Any]
+) -> tuple[Any, RateState, Any]:
+    """Authorise (before a byte is read), then read and parse a JSON body (415/413/400)."""
+    principal, rate = await authorize(
+        request, functools.partial(service.authorize, product=product, scope=scope)
+    )
+    payload = await read_json(request, functools.partial(parse_body, model))
+    return principal, rate, payload
 
 
 async def _form(
     request: Request, service: Core, product: str, scope: str, fields: set[str], limit: int
 ) -> tuple[Any, RateState, Form]:
-    """Authenticate, authorise, then stream the multipart body (file limit `limit`)."""
-    principal, rate = await authenticate(request)
-    await run_in_threadpool(service.authorize, principal, product, scope)
+    """Authorise, then stream the multipart body to disk (file limit `limit`, 413 past it)."""
+    principal, rate = await authorize(
+        request, functools.partial(service.authorize, product=product, scope=scope)
+    )
     body_limit = limit + FIELDS_ALLOWANCE
-    check_content_length(request.headers.get("content-length"), body_limit)
     form = await read_form(
-        request.stream(),
+        stream_body(request, limit=body_limit),
         content_type=request.headers.get("content-type"),
         body_limit=body_limit,
         file_fields=fields,
@@ -117,10 +114,21 @@ async def _form(
     return principal, rate, form
 
 
-async def _call(
-    rate: RateState, status: int, fn: Callable[..., dict[str, Any]], *a: Any, **kw: Any
+async def _read(
+    rate: RateState, fn: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any
 ) -> Response:
-    return _json(await run_in_threadpool(fn, *a, **kw), status, rate)
+    return _json(await run_read(fn, *args, **kwargs), 200, rate)
+
+
+async def _write(
+    request: Request,
+    rate: RateState,
+    status: int,
+    fn: Callable[..., dict[str, Any]],
+    *args: Any,
+    **kwargs: Any,
+) -> Response:
+    return _json(await run_write(request, fn, *args, **kwargs), status, rate)
 
 
 # --- versions -------------------------------------------------------------------------------------
@@ -151,9 +159,9 @@ _NEW_VERSION = docs.multipart(
 )
 async def list_product_versions(request: Request, product: str) -> Response:
     principal, rate = await authenticate(request)
-    query = await _query(request, _VERSION_FILTERS)
+    query = _query(request, _VERSION_FILTERS)
     service: VersionService = _state(request).versions
-    return await _call(rate, 200, service.list, principal, product=product, query=query)
+    return await _read(rate, service.list, principal, product=product, query=query)
 
 
 @router.post(
@@ -170,7 +178,7 @@ async def create_product_version(request: Request, product: str) -> Response:
     principal, rate, form = await _form(
         request, service, product, VERSIONS_WRITE, {"file"}, service.limits.version
     )
-    return await _call(rate, 201, service.create, principal, product=product, form=form)
+    return await _write(request, rate, 201, service.create, principal, product=product, form=form)
 
 
 @router.get(
@@ -184,7 +192,7 @@ async def create_product_version(request: Request, product: str) -> Response:
 async def get_product_version(request: Request, product: str, version: str) -> Response:
     principal, rate = await authenticate(request)
     service: VersionService = _state(request).versions
-    return await _call(rate, 200, service.get, principal, product=product, version=version)
+    return await _read(rate, service.get, principal, product=product, version=version)
 
 
 @router.put(
@@ -199,11 +207,19 @@ async def get_product_version(request: Request, product: str, version: str) -> R
     ),
 )
 async def update_product_version(request: Request, product: str, version: str) -> Response:
-    principal, rate = await authenticate(request)
-    payload = await _json_body(request, VersionUpdate)
     service: VersionService = _state(request).versions
-    return await _call(
-        rate, 200, service.update, principal, product=product, version=version, payload=payload
+    principal, rate, payload = await _with_body(
+        request, service, product, VERSIONS_WRITE, VersionUpdate
+    )
+    return await _write(
+        request,
+        rate,
+        200,
+        service.update,
+        principal,
+        product=product,
+        version=version,
+        payload=payload,
     )
 
 
@@ -218,7 +234,9 @@ async def update_product_version(request: Request, product: str, version: str) -
 async def delete_product_version(request: Request, product: str, version: str) -> Response:
     principal, rate = await authenticate(request)
     service: VersionService = _state(request).versions
-    return await _call(rate, 200, service.delete, principal, product=product, version=version)
+    return await _write(
+        request, rate, 200, service.delete, principal, product=product, version=version
+    )
 
 
 @router.post(
@@ -232,7 +250,8 @@ async def delete_product_version(request: Request, product: str, version: str) -
 async def get_product_download_url(request: Request, product: str, version: str) -> Response:
     principal, rate = await authenticate(request)
     service: VersionService = _state(request).versions
-    return await _call(
+    return await _write(
+        request,
         rate,
         200,
         service.download_link,
@@ -301,10 +320,10 @@ _NEW_UPLOAD = docs.multipart(
 )
 async def list_product_media(request: Request, product: str) -> Response:
     principal, rate = await authenticate(request)
-    query = await _query(request, {})
+    query = _query(request, {})
     service: MediaService = _state(request).media
-    return await _call(
-        rate, 200, service.list, principal, product=product, query=query, base_url=api_base(request)
+    return await _read(
+        rate, service.list, principal, product=product, query=query, base_url=api_base(request)
     )
 
 
@@ -323,8 +342,15 @@ async def create_product_medium(request: Request, product: str) -> Response:
     principal, rate, form = await _form(
         request, service, product, MEDIA_WRITE, {"image", "video"}, limit
     )
-    return await _call(
-        rate, 201, service.create, principal, product=product, form=form, base_url=api_base(request)
+    return await _write(
+        request,
+        rate,
+        201,
+        service.create,
+        principal,
+        product=product,
+        form=form,
+        base_url=api_base(request),
     )
 
 
@@ -339,9 +365,8 @@ async def create_product_medium(request: Request, product: str) -> Response:
 async def get_product_medium(request: Request, product: str, medium: str) -> Response:
     principal, rate = await authenticate(request)
     service: MediaService = _state(request).media
-    return await _call(
+    return await _read(
         rate,
-        200,
         service.get,
         principal,
         product=product,
@@ -362,10 +387,12 @@ async def get_product_medium(request: Request, product: str, medium: str) -> Res
     ),
 )
 async def update_product_media(request: Request, product: str, medium: str) -> Response:
-    principal, rate = await authenticate(request)
-    payload = await _json_body(request, MediumUpdate)
     service: MediaService = _state(request).media
-    return await _call(
+    principal, rate, payload = await _with_body(
+        request, service, product, MEDIA_WRITE, MediumUpdate
+    )
+    return await _write(
+        request,
         rate,
         200,
         service.update,
@@ -388,7 +415,9 @@ async def update_product_media(request: Request, product: str, medium: str) -> R
 async def delete_product_medium(request: Request, product: str, medium: str) -> Response:
     principal, rate = await authenticate(request)
     service: MediaService = _state(request).media
-    return await _call(rate, 200, service.delete, principal, product=product, medium=medium)
+    return await _write(
+        request, rate, 200, service.delete, principal, product=product, medium=medium
+    )
 
 
 def _header_route(kind: str, operation_id: str, summary: str) -> None:
@@ -397,7 +426,8 @@ def _header_route(kind: str, operation_id: str, summary: str) -> None:
         principal, rate, form = await _form(
             request, service, product, MEDIA_WRITE, {"file"}, service.limits.header
         )
-        return await _call(
+        return await _write(
+            request,
             rate,
             200,
             service.upload_header,
@@ -474,9 +504,9 @@ _COUPON_FILTERS = {"code": codes_filter, "boundUserId": bound_users_filter}
 )
 async def list_product_coupons(request: Request, product: str) -> Response:
     principal, rate = await authenticate(request)
-    query = await _query(request, _COUPON_FILTERS)
+    query = _query(request, _COUPON_FILTERS)
     service: CouponService = _state(request).coupons
-    return await _call(rate, 200, service.list, principal, product=product, query=query)
+    return await _read(rate, service.list, principal, product=product, query=query)
 
 
 @router.post(
@@ -492,10 +522,13 @@ async def list_product_coupons(request: Request, product: str) -> Response:
     ),
 )
 async def create_product_coupon(request: Request, product: str) -> Response:
-    principal, rate = await authenticate(request)
-    payload = await _json_body(request, CouponCreate)
     service: CouponService = _state(request).coupons
-    return await _call(rate, 201, service.create, principal, product=product, payload=payload)
+    principal, rate, payload = await _with_body(
+        request, service, product, COUPONS_WRITE, CouponCreate
+    )
+    return await _write(
+        request, rate, 201, service.create, principal, product=product, payload=payload
+    )
 
 
 @router.get(
@@ -509,7 +542,7 @@ async def create_product_coupon(request: Request, product: str) -> Response:
 async def get_product_coupon(request: Request, product: str, coupon: str) -> Response:
     principal, rate = await authenticate(request)
     service: CouponService = _state(request).coupons
-    return await _call(rate, 200, service.get, principal, product=product, coupon=coupon)
+    return await _read(rate, service.get, principal, product=product, coupon=coupon)
 
 
 @router.put(
@@ -524,11 +557,19 @@ async def get_product_coupon(request: Request, product: str, coupon: str) -> Res
     ),
 )
 async def update_product_coupon(request: Request, product: str, coupon: str) -> Response:
-    principal, rate = await authenticate(request)
-    payload = await _json_body(request, CouponUpdate)
     service: CouponService = _state(request).coupons
-    return await _call(
-        rate, 200, service.update, principal, product=product, coupon=coupon, payload=payload
+    principal, rate, payload = await _with_body(
+        request, service, product, COUPONS_WRITE, CouponUpdate
+    )
+    return await _write(
+        request,
+        rate,
+        200,
+        service.update,
+        principal,
+        product=product,
+        coupon=coupon,
+        payload=payload,
     )
 
 
@@ -543,7 +584,9 @@ async def update_product_coupon(request: Request, product: str, coupon: str) -> 
 async def delete_product_coupon(request: Request, product: str, coupon: str) -> Response:
     principal, rate = await authenticate(request)
     service: CouponService = _state(request).coupons
-    return await _call(rate, 200, service.delete, principal, product=product, coupon=coupon)
+    return await _write(
+        request, rate, 200, service.delete, principal, product=product, coupon=coupon
+    )
 
 
 @router.get(
@@ -556,9 +599,9 @@ async def delete_product_coupon(request: Request, product: str, coupon: str) -> 
 )
 async def list_product_reviews(request: Request, product: str) -> Response:
     principal, rate = await authenticate(request)
-    query = await _query(request, {"rating": ratings_filter})
+    query = _query(request, {"rating": ratings_filter})
     service: ReviewService = _state(request).reviews
-    return await _call(rate, 200, service.list, principal, product=product, query=query)
+    return await _read(rate, service.list, principal, product=product, query=query)
 
 
 @router.get(
@@ -572,4 +615,4 @@ async def list_product_reviews(request: Request, product: str) -> Response:
 async def get_product_review(request: Request, product: str, review: str) -> Response:
     principal, rate = await authenticate(request)
     service: ReviewService = _state(request).reviews
-    return await _call(rate, 200, service.get, principal, product=product, review=review)
+    return await _read(rate, service.get, principal, product=product, review=review)

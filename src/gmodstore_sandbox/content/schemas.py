@@ -10,7 +10,6 @@ coupon code is letters, digits, ``_`` and ``-``).
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from ..exceptions import InvalidInput
-from ..schemas import DEFAULT_PER_PAGE, MAX_FILTER_VALUES, MAX_PER_PAGE, parse_uuid
+from ..params import MAX_FILTER_VALUES, filters, parse_per_page, parse_uuid, unique_query
+from ..schemas import DEFAULT_PER_PAGE, MAX_PER_PAGE, CanonicalUUID
 
 __all__ = [
     "RELEASE_TYPES",
@@ -61,7 +61,7 @@ class MediumUpdate(BaseModel):
 
     model_config = _Strict
     title: StrictStr = Field(min_length=1, max_length=125)
-    tenantId: uuid.UUID | None = None  # noqa: N815
+    tenantId: CanonicalUUID | None = None  # noqa: N815
 
 
 class CouponUpdate(BaseModel):
@@ -72,7 +72,7 @@ class CouponUpdate(BaseModel):
     code: Annotated[StrictStr, Field(pattern=_CODE_PATTERN, max_length=64)] | None = None
     maxUses: Annotated[StrictInt, Field(ge=1, le=100)] | None = None  # noqa: N815
     expiresAt: datetime | None = None  # noqa: N815
-    boundUserId: uuid.UUID | None = None  # noqa: N815
+    boundUserId: CanonicalUUID | None = None  # noqa: N815
 
 
 class CouponCreate(CouponUpdate):
@@ -182,38 +182,31 @@ def bound_users_filter(name: str, value: str, errors: dict[str, list[str]]) -> A
     return tuple(sorted(set(parsed), key=str))
 
 
-def _per_page(value: str, errors: dict[str, list[str]]) -> int:
-    if value == "":
-        return DEFAULT_PER_PAGE
-    if not (value.isascii() and value.isdigit() and len(value) <= 10):
-        errors["perPage"] = ["The per page field must be an integer."]
-        return DEFAULT_PER_PAGE
-    if not 1 <= int(value) <= MAX_PER_PAGE:
-        errors["perPage"] = [f"The per page field must be between 1 and {MAX_PER_PAGE}."]
-        return DEFAULT_PER_PAGE
-    return int(value)
-
-
 def parse_list_query(
-    items: Iterable[tuple[str, str]], filters: dict[str, FilterParser]
+    items: Iterable[tuple[str, str]], parsers: dict[str, FilterParser]
 ) -> ListQuery:
-    """``perPage``, ``cursor`` and the ``filter[name]`` keys of `filters`; raises `InvalidInput`.
+    """``perPage``, ``cursor`` and the ``filter[name]`` keys of `parsers`; raises `InvalidInput`.
 
-    Repeated parameters: the last one wins (as for purchases). Unknown filters are rejected.
+    Strict as every list (`gmodstore_sandbox.params`): a repeated parameter, an unknown or empty
+    filter is refused; every faulty parameter is named in one 400.
     """
-    query = dict(items)
+    query = unique_query(items)
     errors: dict[str, list[str]] = {}
-    per_page = _per_page(query.get("perPage", ""), errors)
+    per_page = DEFAULT_PER_PAGE
+    raw: dict[str, str] = {}
+    try:
+        per_page = parse_per_page(
+            query.get("perPage"), default=DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE
+        )
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    try:
+        raw = filters(query, known=parsers)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
     parsed: dict[str, Any] = {}
-    for key, value in query.items():
-        if not key.startswith("filter["):
-            continue
-        name = key[len("filter[") :].removesuffix("]")[:100]
-        parser = filters.get(name)
-        if parser is None:
-            errors[f"filter.{name}"] = ["Unknown filter."]
-            continue
-        result = parser(f"filter.{name}", value, errors)
+    for name, value in raw.items():
+        result = parsers[name](f"filter.{name}", value, errors)
         if result is not None:
             parsed[name] = result
     if errors:

@@ -89,11 +89,23 @@ def product_id_of(product: str) -> uuid.UUID:
 class Core:
     """What every content service shares: the engine, the files, access checks and paging."""
 
-    def __init__(self, *, engine: Engine, codec: CursorCodec, files: FileStore, limits: Limits):
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        codec: Callable[[], CursorCodec],
+        files: FileStore,
+        limits: Limits,
+    ) -> None:
         self.engine = engine
         self.files = files
         self.limits = limits
-        self._codec = codec
+        self._codec_of = codec
+
+    @property
+    def _codec(self) -> CursorCodec:
+        """The app's cursor codec (known only once the app has started: it may be stored)."""
+        return self._codec_of()
 
     # --- access ------------------------------------------------------------------------------
 
@@ -108,7 +120,7 @@ class Core:
         principal.require(scope)
         return ProductAccess(product_id, row.team_id)
 
-    def authorize(self, principal: Principal, product: str, scope: str) -> ProductAccess:
+    def authorize(self, principal: Principal, *, product: str, scope: str) -> ProductAccess:
         """The access checks alone (for uploads, before their body is read)."""
         with self.engine.connect() as conn:
             return self.check(conn, principal, product, scope)

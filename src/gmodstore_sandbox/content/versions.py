@@ -18,6 +18,7 @@ from ..schemas import parse_uuid
 from ..service import Principal
 from ..storage.tables import utcnow
 from . import storage
+from .events import emit
 from .exceptions import LinkGone, LinkNotFound, VersionNotFound
 from .multipart import Form
 from .schemas import RELEASE_TYPES, VersionUpdate, version_dict
@@ -122,9 +123,10 @@ class VersionService(Core):
                         "updated_at": now,
                     },
                 )
+                data = version_dict(row)
+                emit(conn, "product_version.created", team_id=access.team_id, data=data, now=now)
                 self.files.commit(form.file, "versions", version_id.hex)
                 moved = True
-                data = version_dict(row)
         except BaseException:
             # No row (rolled back) and no file: neither the upload nor its renamed copy stays.
             form.discard()
@@ -171,6 +173,7 @@ class VersionService(Core):
                 conn, ProductVersion, row_id=row.id, values={**changes, "updated_at": now}
             )
             data = version_dict(row)
+            emit(conn, "product_version.updated", team_id=access.team_id, data=data, now=now)
         return {"data": data}
 
     def delete(self, principal: Principal, *, product: str, version: str) -> dict[str, Any]:
@@ -189,6 +192,7 @@ class VersionService(Core):
             now = utcnow()
             storage.delete_row(conn, ProductVersion, row_id=row.id)
             data = version_dict(row, deleted_at=now)
+            emit(conn, "product_version.deleted", team_id=access.team_id, data=data, now=now)
         # After the commit: a crash here leaves an orphan file, which the next start removes.
         self.files.remove("versions", row.file_key)
         return {"data": data}

@@ -42,7 +42,7 @@ def files_dir(settings: Settings) -> Path:
     return settings.files_dir or default_files_dir(settings.database_url)
 
 
-def install(app: FastAPI, *, engine: Engine, settings: Settings, codec: CursorCodec) -> None:
+def install(app: FastAPI, *, engine: Engine, settings: Settings) -> None:
     """Build the content services for `app` (``app.state.content``) and its error handlers."""
     files = FileStore(files_dir(settings))
     limits = Limits(
@@ -50,7 +50,15 @@ def install(app: FastAPI, *, engine: Engine, settings: Settings, codec: CursorCo
         image=settings.max_image_bytes,
         video=settings.max_video_bytes,
         header=settings.max_header_bytes,
+        json_body=settings.json_body_limit,
     )
+
+    def codec() -> CursorCodec:
+        # The purchase service's codec: set at startup when the key is stored in the database.
+        current: CursorCodec | None = app.state.service.codec
+        assert current is not None, "the app has not started"
+        return current
+
     common = {"engine": engine, "codec": codec, "files": files, "limits": limits}
     versions = VersionService(**common)  # type: ignore[arg-type]
     versions.download_seconds = settings.download_link_seconds
