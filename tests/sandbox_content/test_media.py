@@ -150,28 +150,17 @@ def test_update_title_and_tenant(content: Content, product: str) -> None:
         assert content.http.put(url, json=body).status_code == 400, body
 
 
-def test_delete_answers_the_owning_team_and_removes_the_file(
-    content: Content, product: str
-) -> None:
+def test_delete_answers_the_medium_and_removes_the_file(content: Content, product: str) -> None:
     medium = add_medium(content.http, product, "image", png(4, 4)).json()["data"]
     key = medium["media"].rsplit("/", 1)[1]
     assert key in media_files(content)
     response = content.http.delete(f"/products/{product}/media/{medium['id']}")
     assert response.status_code == 200
-    team = response.json()["data"]
-    assert team["id"] == content.sb.ids.team_id
-    assert set(team) == {
-        "id",
-        "name",
-        "description",
-        "createdAt",
-        "updatedAt",
-        "productsCount",
-        "usersCount",
-    }
+    assert response.json() == {"data": medium}
     assert key not in media_files(content)
     assert httpx.get(medium["media"]).status_code == 404
     assert content.http.get(f"/products/{product}/media/{medium['id']}").status_code == 404
+    assert content.http.delete(f"/products/{product}/media/{medium['id']}").status_code == 404
 
 
 def test_media_access_rules(content: Content, product: str) -> None:

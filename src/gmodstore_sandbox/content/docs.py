@@ -76,17 +76,6 @@ class ProductReview(BaseModel):
     updatedAt: datetime  # noqa: N815
 
 
-class Team(BaseModel):
-    model_config = _Closed
-    id: uuid.UUID
-    name: str
-    description: str
-    createdAt: datetime  # noqa: N815
-    updatedAt: datetime  # noqa: N815
-    productsCount: int = Field(ge=0)  # noqa: N815
-    usersCount: int = Field(ge=0)  # noqa: N815
-
-
 class Url(BaseModel):
     url: str
 
@@ -111,7 +100,7 @@ ENVELOPES = {
     "medium": _envelope("ProductMediumResponse", ProductMedium),
     "coupon": _envelope("ProductCouponResponse", ProductCoupon),
     "review": _envelope("ProductReviewResponse", ProductReview),
-    "team": _envelope("DeleteTeamResponse", Team),
+    "deleted_medium": _envelope("DeleteProductMediumResponse", ProductMedium),
     "url": _envelope("UrlResponse", Url),
 }
 PAGES = {

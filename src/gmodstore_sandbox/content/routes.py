@@ -409,14 +409,21 @@ async def update_product_media(request: Request, product: str, medium: str) -> R
     operation_id="deleteProductMedium",
     summary="Delete the specified medium for a product",
     response_model=None,
-    responses=docs.ok(200, "team", "the team that owns the product (as the reference documents)"),
+    responses=docs.ok(200, "deleted_medium", "the deleted product medium"),
     openapi_extra=docs.extra(MEDIA_WRITE),
 )
 async def delete_product_medium(request: Request, product: str, medium: str) -> Response:
     principal, rate = await authenticate(request)
     service: MediaService = _state(request).media
     return await _write(
-        request, rate, 200, service.delete, principal, product=product, medium=medium
+        request,
+        rate,
+        200,
+        service.delete,
+        principal,
+        product=product,
+        medium=medium,
+        base_url=api_base(request),
     )
 
 

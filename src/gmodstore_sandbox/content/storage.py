@@ -22,7 +22,6 @@ from sqlalchemy import (
     update,
 )
 
-from ..storage.tables import Product, Team, TeamMember
 from .tables import (
     DownloadLink,
     ProductCoupon,
@@ -44,7 +43,6 @@ __all__ = [
     "next_display_order",
     "page_rows",
     "replace_header",
-    "team_dict_of_product",
     "update_row",
 ]
 
@@ -184,30 +182,6 @@ def replace_header(
     else:
         conn.execute(update(ProductHeader).where(*where).values(file_key=file_key, updated_at=now))
     return old
-
-
-def team_dict_of_product(conn: Connection, *, product_id: uuid.UUID) -> dict[str, Any]:
-    """The ``Team`` JSON object of the team that owns the product."""
-    team = conn.execute(
-        select(Team.id, Team.name, Team.created_at)
-        .join(Product, Product.team_id == Team.id)
-        .where(Product.id == product_id)
-    ).one()
-    products = conn.execute(
-        select(func.count()).select_from(Product).where(Product.team_id == team.id)
-    ).scalar_one()
-    users = conn.execute(
-        select(func.count()).select_from(TeamMember).where(TeamMember.team_id == team.id)
-    ).scalar_one()
-    return {
-        "id": team.id,
-        "name": team.name,
-        "description": "",
-        "createdAt": team.created_at,
-        "updatedAt": team.created_at,
-        "productsCount": products,
-        "usersCount": users,
-    }
 
 
 # --- coupons -------------------------------------------------------------------------------------
