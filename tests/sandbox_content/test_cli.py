@@ -169,3 +169,38 @@ def test_reviews(gm, content: Content) -> None:  # type: ignore[no-untyped-def]
     assert "Works perfectly" in table
     bad = gm("reviews", "list", content.product, "--rating", "6")
     assert bad.exit_code == 2
+
+
+@pytest.mark.slow
+def test_upload_and_download_show_progress_only_on_a_terminal(
+    content: Content, tmp_path: Path
+) -> None:
+    from cli.test_terminal import gmodstore  # tests/cli (pytest puts tests/ on sys.path)
+
+    product = content.sb.new_product(name="CLI progress")
+    archive = tmp_path / "big.zip"
+    archive.write_bytes(zip_bytes(1_500_000))  # under the test limit of 2 MB
+    env = {"GMODSTORE_TOKEN": content.token}
+    args = ["versions", "upload", product, str(archive), "--name", "1.0", "--changelog", "x"]
+    shown = gmodstore(content.sb, *args, tty_err=True, env=env)
+    assert shown.code == 0, shown.stderr
+    assert "Uploading big.zip" in shown.stderr
+    version = shown.stdout.strip()
+    assert content.http.get(f"/products/{product}/versions/{version}").status_code == 200
+    quiet = gmodstore(content.sb, *args[:4], "--name", "1.1", "--changelog", "x", env=env)
+    assert quiet.code == 0 and "Uploading" not in quiet.stderr
+    out = tmp_path / "out.zip"
+    down = gmodstore(
+        content.sb, "versions", "download", product, version, "-o", str(out), tty_err=True, env=env
+    )
+    assert down.code == 0, down.stderr
+    assert "Downloading out.zip" in down.stderr
+    assert out.read_bytes() == archive.read_bytes()
+    too_big = tmp_path / "too-big.zip"
+    too_big.write_bytes(zip_bytes(2_500_000))
+    refused = gmodstore(
+        content.sb, "versions", "upload", product, str(too_big), "--name", "2", env=env
+    )
+    assert refused.code == 1
+    assert refused.stderr.startswith("error: ") and "413" in refused.stderr
+    assert refused.stderr.count("\n") == 1
