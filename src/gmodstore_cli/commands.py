@@ -372,14 +372,27 @@ def export(
     The file appears only when the export is complete (written to a temporary file, then renamed).
     """
     conn = _conn(token, host, timeout, debug)
-    kind = files.export_format(output, fmt)
     start = time.monotonic()
-    with errors_to_exit(conn, Context(product=product)), files.export_target(output) as out:
-        writer = render.RowWriter(kind, (), render.PURCHASE_FIELDS, out=out)
-        flt = _filter(user, revoked)
-        _stream_all(
-            conn, product, flt, per_page, writer, label="Exporting", stdout_too=output == "-"
-        )
+    try:
+        with errors_to_exit(conn, Context(product=product)):
+            files.check_output(output)
+            kind = files.export_format(output, fmt)
+            with files.export_target(output) as out:
+                writer = render.RowWriter(kind, (), render.PURCHASE_FIELDS, out=out)
+                flt = _filter(user, revoked)
+                _stream_all(
+                    conn,
+                    product,
+                    flt,
+                    per_page,
+                    writer,
+                    label="Exporting",
+                    stdout_too=output == "-",
+                )
+    except KeyboardInterrupt:
+        # Ctrl-C: the partial file is already gone (export_target); one line, the usual 130.
+        render.error("interrupted" if output == "-" else "interrupted; no file written")
+        raise typer.Exit(130) from None
     where = "stdout" if output == "-" else output
     render.note(f"Exported {writer.count:,} purchases to {where} in {render.elapsed_since(start)}.")
 
