@@ -84,6 +84,19 @@ def test_download_writes_the_exact_file_atomically(
     assert all(r.headers["Authorization"] == "Bearer t0ken" for r in shop.api.received)
 
 
+def test_the_file_gets_the_usual_permissions(shop: VersionsServer, tmp_path: Path) -> None:
+    version = shop.add(content=CONTENT)
+    old = os.umask(0o027)
+    try:
+        with client(shop.api) as c:
+            path = ProductVersionsApi(c).download_product_version(
+                PRODUCT, version.id, tmp_path / "a.zip"
+            )
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o640  # 0666 minus the umask, as open() gives
+
+
 def test_token_goes_only_to_the_api_origin(api_server: Loopback, tmp_path: Path) -> None:
     shop = VersionsServer(api_server, api_server, relative_urls=True)  # same origin: /files/...
     shop.install()
