@@ -42,6 +42,7 @@ from gmodstore_sdk.exceptions import (
     OpenApiException,
     make_status_error,
 )
+from gmodstore_sdk.ratelimit_store import RateLimitState, token_key
 
 if TYPE_CHECKING:
     from gmodstore_sdk._uploads import MultipartBody
@@ -125,7 +126,13 @@ class BaseApiClient:
         self._max_retry_wait = config.max_retry_wait
         self._window = config.rate_limit_window
         self._pace = config.respect_rate_limit
-        self._limiter = RateLimiter(window=config.rate_limit_window)
+        self._limiter: RateLimitState = (
+            RateLimiter(window=config.rate_limit_window)
+            if config.rate_limit_store is None
+            else config.rate_limit_store.state(
+                token_key(config.access_token), config.rate_limit_window
+            )
+        )
         self._clock = clock if clock is not None else time.time
         self._rand = rand if rand is not None else random.random
 

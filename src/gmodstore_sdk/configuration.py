@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from gmodstore_sdk._version import __version__
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.ratelimit_store import RateLimitStore
 
 __all__ = ["DEFAULT_HOST", "Configuration"]
 
@@ -51,6 +55,10 @@ class Configuration:
             longer than this means the clocks disagree: the client then waits one window.
         rate_limit_window: the rate limit window in seconds (60 for GmodStore): waits longer than
             it are logged as warnings, and after a reset the next one is expected this much later.
+        rate_limit_store: where the client keeps its view of the rate limit: None (the default)
+            for its own, an `InProcessRateLimitStore` shared by this process's clients of one
+            token, or a `RedisRateLimitStore` shared by every process using the token
+            (`gmodstore_sdk.ratelimit_store`).
         user_agent: prepended to the `User-Agent` header (`gmodstore-sdk-python/<version>`).
         verify: TLS verification, as for httpx (`True`, `False` or a CA bundle path).
         proxy: a proxy URL for every request.
@@ -71,6 +79,7 @@ class Configuration:
         backoff_max: float = 8.0,
         max_retry_wait: float = 300.0,
         rate_limit_window: float = 60.0,
+        rate_limit_store: RateLimitStore | None = None,
         user_agent: str | None = None,
         verify: bool | str = True,
         proxy: str | None = None,
@@ -89,6 +98,9 @@ class Configuration:
         self.backoff_max = _non_negative("backoff_max", backoff_max)
         self.max_retry_wait = _non_negative("max_retry_wait", max_retry_wait)
         self.rate_limit_window = _non_negative("rate_limit_window", rate_limit_window)
+        if rate_limit_store is not None and not callable(getattr(rate_limit_store, "state", None)):
+            raise ApiTypeError("`rate_limit_store` must have a `state(key, window)` method")
+        self.rate_limit_store = rate_limit_store
         self.user_agent = _check_header_value("user_agent", user_agent)
         self.verify = verify
         self.proxy = proxy
