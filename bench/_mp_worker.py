@@ -50,6 +50,7 @@ def run(args: dict[str, object]) -> dict[str, object]:
     purchase_ids = list(args["purchase_ids"])  # type: ignore[call-overload]
     calls = int(args["calls"])  # type: ignore[call-overload]
     errors: list[str] = []
+    stamps: list[float] = []
     with gmodstore_sdk.ApiClient(config, transport=transport) as client:
         api = ProductPurchasesApi(client)
         start = time.time()
@@ -60,6 +61,7 @@ def run(args: dict[str, object]) -> dict[str, object]:
                 )
             except gmodstore_sdk.OpenApiException as exc:
                 errors.append(type(exc).__name__)
+            stamps.append(time.time())
         end = time.time()
     return {
         "calls": calls,
@@ -68,6 +70,7 @@ def run(args: dict[str, object]) -> dict[str, object]:
         "errors": errors,
         "start": start,
         "end": end,
+        "stamps": stamps,
     }
 
 
