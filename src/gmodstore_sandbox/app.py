@@ -14,6 +14,8 @@ from starlette.types import Lifespan
 
 from .api import docs, openapi, purchases
 from .errors import install_error_handlers
+from .identity import routes as identity_routes
+from .identity.service import make_identity_service
 from .ratelimit import RateLimiter
 from .service import PurchaseService
 from .settings import Settings
@@ -81,8 +83,10 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
         codec=_cursor_codec(settings),
         token_cache_seconds=settings.token_cache_seconds,
     )
+    app.state.identity = make_identity_service(engine, settings, app.state.service.forget_token)
     app.state.limiter = RateLimiter(limit=settings.rate_limit, window=settings.rate_limit_window)
-    mounted = [(prefix, purchases.router) for prefix in API_PREFIXES] + [("", docs.router)]
+    areas = (purchases.router, identity_routes.router)
+    mounted = [(p, r) for p in API_PREFIXES for r in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")
     install_error_handlers(

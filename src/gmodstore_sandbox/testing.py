@@ -126,6 +126,11 @@ class Sandbox:
         return self.tokens.expired_token
 
     @property
+    def staff_token(self) -> str:
+        """The seeded staff user's token (ability ``*``)."""
+        return self.tokens.staff_token
+
+    @property
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
 
@@ -138,11 +143,23 @@ class Sandbox:
         return self.ids.team_id if team == "a" else self.ids.other_team_id
 
     # -- direct database helpers --
-    def new_user(self, name: str | None = None) -> str:
-        """Create a user directly in the database; returns its id."""
+    def new_user(self, name: str | None = None, steam_id: int | None = None) -> str:
+        """Create a user directly in the database (random SteamID64 by default); returns its id."""
         from .admin import create_user
 
-        return create_user(self._engine, name=name)
+        return create_user(self._engine, name=name, steam_id=steam_id)
+
+    def totp_code(self, user_id: str | None = None) -> str:
+        """The current TOTP code of `user_id` (default: team A's owner, the owner of `token`)."""
+        from sqlalchemy import select
+
+        from .identity.totp import totp
+        from .storage.tables import User
+
+        wanted = uuid.UUID(user_id or self.ids.owner_user_id)
+        with self._engine.connect() as conn:
+            secret = conn.execute(select(User.totp_secret).where(User.id == wanted)).scalar_one()
+        return totp(secret)
 
     def new_product(self, team: Team = "a", name: str = "Test product") -> str:
         """Create a product owned by team ``"a"`` or ``"b"``; returns its id."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from ..identity import tables as _identity_tables  # noqa: F401 - registers its tables
 from .tables import Base
 
 __all__ = ["WRITE", "create_tables", "make_engine"]
