@@ -168,7 +168,7 @@ class AccessToken(Base):
     id: Mapped[int] = mapped_column(_SeqType, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
-    scopes: Mapped[str] = mapped_column(String(500))
+    scopes: Mapped[str] = mapped_column(Text)  # up to all 39 abilities
     """Space-separated scope names."""
     name: Mapped[str | None] = mapped_column(String(200))
     expires_at: Mapped[datetime | None] = mapped_column()
