@@ -183,3 +183,10 @@ def test_paths_and_scopes_match_the_reference(sandbox: Sandbox) -> None:
         assert our_ops[name] == (ref_method, ref_path) and method == ref_method
         expected = security[0]["PersonalAccessToken"] if security else []
         assert ([scope] if scope else []) == expected
+
+
+def test_ability_is_checked_before_the_tenant_and_query(
+    sandbox: Sandbox, purchases_only: httpx.Client
+) -> None:
+    response = purchases_only.get("/v3/users?perPage=0", headers={"X-Tenant": "nope"})
+    error(response, 403)

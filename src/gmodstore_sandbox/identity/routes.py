@@ -1,8 +1,8 @@
 """The identity routes: authenticate, parse the query, one service call, JSON bytes out.
 
 Every route authenticates first (401 and the rate limit's 429 before anything else), then checks the
-operation's ability (403), then parses the query (400); path lookups, roles and bodies are the
-service's business (see `service`).
+operation's ability (403), then parses ``X-Tenant`` and the query (400); path lookups, roles and
+bodies are the service's business (see `service`).
 """
 
 from __future__ import annotations
@@ -100,8 +100,10 @@ Call = Callable[[IdentityService, Caller, bytes], Any]
 async def _serve(
     request: Request, call: Call, *, scope: str | None, status: int = 200, body: bool = False
 ) -> Response:
-    """Authenticate (401/429), tenant (400), ability (403), read the body, run `call` off-loop."""
+    """Authenticate (401/429), ability (403), tenant (400), read the body, run `call` off-loop."""
     principal, rate = await authenticate(request)
+    if scope is not None:
+        Caller(principal).require(scope)
     caller = Caller(
         principal,
         tenant=parse_tenant(
@@ -109,8 +111,6 @@ async def _serve(
         ),
         nonce=request.headers.get(NONCE_HEADER),
     )
-    if scope is not None:
-        caller.require(scope)
     raw = await request.body() if body else b""
     service = identity_of(request)
 
