@@ -48,6 +48,10 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+EXPORT_FORMATS = (OutputFormat.csv, OutputFormat.jsonl, OutputFormat.json)
+"""What ``export`` writes: the formats a file can hold."""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a table and of the CSV output."""

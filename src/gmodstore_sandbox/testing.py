@@ -275,6 +275,7 @@ def run_sandbox(
     rate_limit_window: float = 60.0,
     token_cache_seconds: float = 5.0,
     cursor_secret: str | None = None,
+    **overrides: Any,
 ) -> Iterator[Sandbox]:
     """Start a sandbox on a free 127.0.0.1 port, yield a `Sandbox`, stop it on exit.
 
@@ -290,6 +291,9 @@ def run_sandbox(
             existing database.
         cursor_secret: fixed cursor key (cursors then survive new servers on the same database);
             default: random per `run_sandbox` call, so cursors survive `Sandbox.restart`.
+        overrides: further `Settings` fields, e.g. ``write_timeout=1.0``. The failed-
+            authentication budget per client address (``auth_failure_limit``) is off unless given:
+            tests make many bad-token requests from one address.
     """
     from .admin import seed_testing
     from .settings import Settings
@@ -302,6 +306,8 @@ def run_sandbox(
         "rate_limit_window": rate_limit_window,
         "token_cache_seconds": token_cache_seconds,
         "cursor_secret": cursor_secret or uuid.uuid4().hex,
+        "auth_failure_limit": 0,
+        **overrides,
     }
     with contextlib.ExitStack() as stack:
         if database_url is None:

@@ -190,3 +190,19 @@ def test_ability_is_checked_before_the_tenant_and_query(
 ) -> None:
     response = purchases_only.get("/v3/users?perPage=0", headers={"X-Tenant": "nope"})
     error(response, 403)
+
+
+def test_body_must_be_json_and_small(owner: httpx.Client) -> None:
+    text = owner.post(
+        "/v3/teams", content=b'{"name": "Texty"}', headers={"Content-Type": "text/plain"}
+    )
+    error(text, 415)
+    big = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    error(owner.post("/v3/teams", content=big, headers={"Content-Type": "application/json"}), 413)
+
+
+def test_repeated_query_parameter_is_400(owner: httpx.Client) -> None:
+    body = error(owner.get("/v3/users?perPage=5&perPage=6"), 400)
+    assert "perPage" in body["errors"]
+    error(owner.get("/v3/users?filter[steamId]=1&filter[steamId]=2"), 400)
+    error(owner.get("/v3/users?filter[steamId]="), 400)

@@ -172,3 +172,22 @@ def test_undelivered_events_are_sent_after_a_restart(sb, engine, api, monkeypatc
         receiver.wait_for_events(3)
         assert receiver.by_purchase() == {purchase.id: [CREATED, DELETED], other: [DELETED]}
         assert receiver.rejected == []
+
+
+def test_a_regrant_waits_for_the_failed_deletion_before_it(sb, engine, api):
+    """Delete P1, grant the same user P2, P1's deletion fails its first attempt: the receiver
+    still sees created(P1), deleted(P1), created(P2), in that order."""
+    product = sb.ids.product_id
+    user = sb.new_user()
+    with Receiver(fail_once=frozenset({DELETED})) as receiver:
+        register(engine, sb, receiver)
+        p1 = api.create_product_purchase(product, {"userId": user}).data
+        assert admin.delete_purchase(engine, purchase_id=p1.id) is not None
+        p2 = api.create_product_purchase(product, {"userId": user}).data
+        events = receiver.wait_for_events(3)
+        assert [(e.event_type, e.data.id) for e in events] == [
+            (CREATED, p1.id),
+            (DELETED, p1.id),
+            (CREATED, p2.id),
+        ]
+        assert receiver.requests == 4

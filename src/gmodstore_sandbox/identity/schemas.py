@@ -15,8 +15,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from .. import params
 from ..exceptions import InvalidInput
-from ..schemas import DEFAULT_PER_PAGE, MAX_PER_PAGE, parse_uuid
+from ..params import parse_uuid
+from ..schemas import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from ..storage.tables import utcnow
 from .defaults import DEFAULT_GROUP_ID
 from .scopes import ALL_SCOPES
@@ -47,7 +49,6 @@ __all__ = [
 ]
 
 MAX_BATCH = 100
-MAX_FILTER_VALUES = 100
 
 BADGES: dict[str, tuple[str, str, str]] = {
     "aspiring": ("Aspiring", "Working towards their first release", "png"),
@@ -211,46 +212,22 @@ class ListQuery:
                 for k, v in sorted(self.filters.items())]  # fmt: skip
 
 
-def _split(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
 def _parse_filter(name: str, kind: FilterKind, value: str) -> Any:
-    """One ``filter[name]`` value; raises ValueError with the client-facing message."""
-    items = _split(value)
+    """One ``filter[name]`` value (already known and non-empty); raises `InvalidInput`."""
+    field = f"filter.{name}"
     if kind == "bool":
-        flags = {
-            {"true": True, "1": True, "false": False, "0": False}.get(i.lower()) for i in items
-        }
-        if None in flags:
-            raise ValueError(f"Each filter.{name} value must be true or false.")
-        return flags.pop() if len(flags) == 1 else None
-    if not items:
-        return None
-    if len(items) > MAX_FILTER_VALUES:
-        raise ValueError(f"The filter.{name} filter accepts at most {MAX_FILTER_VALUES} values.")
+        return params.parse_bool_list(field, value)
     if kind == "uuid":
-        parsed = [parse_uuid(i) for i in items]
-        if any(p is None for p in parsed):
-            raise ValueError(f"Each filter.{name} value must be a valid UUID.")
-        return tuple(parsed)
+        return params.parse_uuid_list(field, value)
+    items = tuple(item.strip() for item in value.split(",") if item.strip())
+    if len(items) > params.MAX_FILTER_VALUES:
+        limit = params.MAX_FILTER_VALUES
+        raise InvalidInput({field: [f"The {field} filter accepts at most {limit} values."]})
     if kind == "int":
         if not all(i.isascii() and i.isdigit() and len(i) <= 19 for i in items):
-            raise ValueError(f"Each filter.{name} value must be an integer.")
+            raise InvalidInput({field: [f"Each {field} value must be an integer."]})
         return tuple(int(i) for i in items)
-    return tuple(items)
-
-
-def _parse_per_page(value: str, errors: dict[str, list[str]]) -> int:
-    if value == "":
-        return DEFAULT_PER_PAGE
-    if not (value.isascii() and value.isdigit() and len(value) <= 10):
-        errors["perPage"] = ["The per page field must be an integer."]
-    elif not 1 <= int(value) <= MAX_PER_PAGE:
-        errors["perPage"] = [f"The per page field must be between 1 and {MAX_PER_PAGE}."]
-    else:
-        return int(value)
-    return DEFAULT_PER_PAGE
+    return items
 
 
 def parse_list(
@@ -258,24 +235,30 @@ def parse_list(
 ) -> ListQuery:
     """``perPage``, ``cursor`` and the allowed ``filter[...]`` keys; raises `InvalidInput`.
 
-    Repeated parameters: the last one wins. Unknown ``filter[...]`` keys are rejected.
+    Strict like every list (`gmodstore_sandbox.params`): a repeated parameter, a malformed,
+    unknown or empty filter is a 400 naming it.
     """
-    query = dict(items)
-    errors: dict[str, list[str]] = {}
-    per_page = _parse_per_page(query.get("perPage", ""), errors)
-    found: dict[str, Any] = {}
+    query = params.unique_query(items)
     allowed = filters or {}
-    for key, value in query.items():
-        if not key.startswith("filter"):
-            continue
-        name = key[len("filter[") :].rstrip("]")[:100] if key.startswith("filter[") else ""
-        if name not in allowed:
-            errors[f"filter.{name}" if name else "filter"] = ["Unknown filter."]
-            continue
+    errors: dict[str, list[str]] = {}
+    per_page = DEFAULT_PER_PAGE
+    try:
+        per_page = params.parse_per_page(
+            query.get("perPage"), default=DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE
+        )
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    found: dict[str, Any] = {}
+    try:
+        raw = params.filters(query, known=allowed)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+        raw = {}
+    for name, value in raw.items():
         try:
             parsed = _parse_filter(name, allowed[name], value)
-        except ValueError as exc:
-            errors[f"filter.{name}"] = [str(exc)]
+        except InvalidInput as exc:
+            errors.update(exc.errors)
             continue
         if parsed is not None:
             found[name] = parsed

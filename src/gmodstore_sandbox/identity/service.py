@@ -41,7 +41,7 @@ from ..exceptions import Forbidden, InvalidInput, MissingScope, NotFound
 from ..schemas import parse_uuid
 from ..service import Principal, hash_token
 from ..settings import Settings
-from ..storage.db import WRITE
+from ..storage.db import WRITE, load_setting
 from ..storage.tables import utcnow
 from . import schemas as wire
 from . import storage as repo
@@ -125,7 +125,7 @@ class IdentityService:
 
     Args:
         engine: where the tables live.
-        codec: signs and checks the list cursors.
+        cursor_key: returns the secret the list cursors are signed with (called once, lazily).
         forget_token: drops a token from the authentication cache (called on delete/update).
     """
 
@@ -133,16 +133,25 @@ class IdentityService:
         self,
         *,
         engine: Engine,
-        codec: KeyCursorCodec,
+        cursor_key: Callable[[], bytes],
         forget_token: Callable[[str], None] = lambda _hash: None,
     ) -> None:
         self.engine = engine
-        self._codec = codec
+        self._cursor_key = cursor_key
+        self._codec_cache: KeyCursorCodec | None = None
         self._forget = forget_token
         self._touched: dict[str, float] = {}
         self._touch_lock = threading.Lock()
 
     # --- shared helpers ----------------------------------------------------------------------
+
+    @property
+    def _codec(self) -> KeyCursorCodec:
+        if self._codec_cache is None:
+            # Another purpose than the purchase cursors: a key of its own, derived from theirs.
+            key = hashlib.sha256(b"identity-cursors:" + self._cursor_key()).digest()
+            self._codec_cache = KeyCursorCodec(key)
+        return self._codec_cache
 
     def touch(self, caller: Caller) -> None:
         """Record ``lastUsedAt`` of the caller's token, at most once a minute per token."""
@@ -775,9 +784,16 @@ def parse_tenant(header: str | None, *, legacy: bool) -> str | None:
 def make_identity_service(
     engine: Engine, settings: Settings, forget_token: Callable[[str], None]
 ) -> IdentityService:
-    """The service `create_app` keeps in ``app.state.identity``."""
+    """The service `create_app` keeps in ``app.state.identity``.
+
+    Its cursor key derives from the purchase cursors' key: `Settings.cursor_secret`, else the one
+    stored in the database (shared by every worker process), read on the first list.
+    """
     secret = settings.cursor_secret
-    key = secrets.token_bytes(32) if secret is None else secret.get_secret_value().encode()
-    # A different key from the purchase cursors' (same secret, other purpose).
-    codec = KeyCursorCodec(hashlib.sha256(b"identity-cursors:" + key).digest())
-    return IdentityService(engine=engine, codec=codec, forget_token=forget_token)
+
+    def key() -> bytes:
+        if secret is not None:
+            return secret.get_secret_value().encode()
+        return load_setting(engine, "cursor_secret", default=secrets.token_urlsafe(32)).encode()
+
+    return IdentityService(engine=engine, cursor_key=key, forget_token=forget_token)
