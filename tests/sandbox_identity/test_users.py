@@ -44,6 +44,7 @@ def test_me_returns_user_token_and_no_tenant_on_v3(owner: httpx.Client, sandbox:
         pytest.param("/v3", "GMODSTORE.COM", "gmodstore.com", id="header-case"),
         pytest.param("/api/v3", None, "gmodstore.com", id="legacy"),
         pytest.param("/api/v3", "gmodstore.com", "gmodstore.com", id="legacy-same"),
+        pytest.param("/api/v3", "rust.pivity.com", "gmodstore.com", id="legacy-ignores-other"),
     ],
 )
 def test_me_reports_the_tenant(
@@ -57,8 +58,8 @@ def test_me_reports_the_tenant(
 
 @pytest.mark.parametrize(
     ("prefix", "header"),
-    [("/v3", "example.com"), ("/v3", ""), ("/api/v3", "rust.pivity.com")],
-    ids=["unknown", "empty", "legacy-other"],
+    [("/v3", "example.com"), ("/v3", ""), ("/api/v3", "example.com")],
+    ids=["unknown", "empty", "legacy-unknown"],
 )
 def test_bad_tenant_is_400(owner: httpx.Client, prefix: str, header: str) -> None:
     body = error(owner.get(f"{prefix}/me", headers={"X-Tenant": header}), 400)

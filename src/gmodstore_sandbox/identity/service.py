@@ -765,20 +765,15 @@ class IdentityService:
 def parse_tenant(header: str | None, *, legacy: bool) -> str | None:
     """The tenant a request is scoped to; raises `InvalidInput` for an unknown one.
 
-    The legacy ``/api/v3`` layout is always ``gmodstore.com``; an ``X-Tenant`` naming another
-    tenant there is refused rather than silently ignored.
+    The legacy ``/api/v3`` layout is always ``gmodstore.com``, as the legacy hosts are: a valid
+    ``X-Tenant`` naming another tenant there is ignored (``getMe`` reports the scope in force, so
+    a client can tell), an unknown one is still a 400.
     """
     if header is not None:
         header = header.strip().lower()
     if header is not None and header not in TENANTS:
         raise InvalidInput({"X-Tenant": [f"The tenant must be one of: {', '.join(TENANTS)}."]})
-    if legacy:
-        if header not in (None, TENANTS[0]):
-            raise InvalidInput(
-                {"X-Tenant": [f"The legacy /api/v3 API is scoped to the {TENANTS[0]} tenant."]}
-            )
-        return TENANTS[0]
-    return header
+    return TENANTS[0] if legacy else header
 
 
 def make_identity_service(
