@@ -78,11 +78,15 @@ class _Sleeper:
 
 @contextmanager
 def open_api(
-    conn: Connection, *, on_wait: Callable[[str], None] | None = None
+    conn: Connection,
+    *,
+    on_wait: Callable[[str], None] | None = None,
+    tenant: str | None = None,
 ) -> Iterator[tuple[ApiClient, ProductPurchasesApi]]:
     """An :class:`ApiClient` configured from the command line, and the purchases API on it.
 
-    ``on_wait`` is told why the SDK pauses (rate limit, retry), then ``""`` when it goes on.
+    ``on_wait`` is told why the SDK pauses (rate limit, retry), then ``""`` when it goes on;
+    ``tenant`` is sent as ``X-Tenant``.
     """
     if not conn.token:
         raise MissingTokenError()
@@ -91,6 +95,7 @@ def open_api(
         access_token=conn.token,
         connect_timeout=min(5.0, conn.timeout),
         read_timeout=conn.timeout,
+        tenant=tenant,
     )
     sleeper = _Sleeper(on_wait) if on_wait is not None else None
     with _debug_logging(conn.debug), ApiClient(configuration, sleep=sleeper) as client:
