@@ -120,7 +120,7 @@ def whoami(
         "userId": me.user.id,
         "steamId": me.user.steam_id,
         "token": pat.name if pat is not None else None,
-        "abilities": " ".join(str(getattr(a, "value", a)) for a in pat.abilities) if pat else "",
+        "abilities": _abilities(pat.abilities if pat else [], fmt),
         "expiresAt": _when(pat.expires_at) if pat is not None else None,
         "tenant": scoped or "(all tenants)",
     }
@@ -131,6 +131,14 @@ def whoami(
             f"--tenant {tenant} has no effect",
             style="yellow",
         )
+
+
+def _abilities(abilities: Sequence[Any], fmt: OutputFormat) -> str:
+    names = [str(getattr(a, "value", a)) for a in abilities]
+    if fmt is OutputFormat.table and len(names) > 4:
+        # A table row holds a few; the 39 abilities would push the labels off the screen.
+        return f"{len(names)} abilities: {', '.join(names[:3])}, ... (-f json lists all)"
+    return " ".join(names)
 
 
 def _when(value: Any) -> str:

@@ -115,3 +115,11 @@ def test_products_list_and_show(sandbox: Sandbox) -> None:
     assert shown["slug"] == "seeded-addon"
     hidden = gm(sandbox, "products", "show", sandbox.ids.rust_product_id)
     assert hidden.exit_code == 1 and "404" in hidden.stderr
+
+
+def test_whoami_table_names_every_field(sandbox: Sandbox) -> None:
+    result = gm(sandbox, "whoami", COLUMNS="80")
+    assert result.exit_code == 0
+    for label in ("user", "userId", "steamId", "token", "abilities", "expiresAt", "tenant"):
+        assert f"  {label} " in result.stdout
+    assert "38 abilities" in result.stdout
