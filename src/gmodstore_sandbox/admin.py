@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
+from .content import tables as _content_tables  # noqa: F401 - registers them before create_all
 from .identity import seed as identity_seed
 from .identity.scopes import NAMED_SCOPES
 from .service import READ, WRITE_SCOPE, hash_token
@@ -133,6 +134,8 @@ class SeedIds:
     banned_user_id: str = ""
     active_ban_id: str = ""
     seller_group_id: str = ""
+    review_ids: list[str] = field(default_factory=list)
+    """Reviews of product_id by its first 10 buyers; ratings 5, 4, 3, 2, 1, 5, 4, 3, 2, 1."""
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,11 @@ def seed_testing(
             products=(product, empty, other),
             now=now,
         )
+    from .content.admin import seed_reviews
+
+    reviews = seed_reviews(
+        engine, product_id=str(product), user_ids=[str(b) for b in buyers[:10]], start=start
+    )
     ids = SeedIds(
         team_id=str(team_a),
         other_team_id=str(team_b),
@@ -262,6 +270,7 @@ def seed_testing(
         revoked_purchase_ids=[str(r["id"]) for r in rows if r["revoked"]],
         free_user_ids=[str(u) for u in free],
         other_team_purchase_ids=[str(r["id"]) for r in other_rows],
+        review_ids=reviews,
         **extra,
     )
     tokens = _testing_tokens(

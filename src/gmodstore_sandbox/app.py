@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from starlette.types import Lifespan
 
 from .api import docs, openapi, purchases
+from .content import wiring as content
 from .errors import install_error_handlers
 from .identity import routes as identity_routes
 from .identity.service import make_identity_service
@@ -46,7 +47,7 @@ def _lifespan(engine: Engine, settings: Settings, extra: list[Engine]) -> Lifesp
         service: PurchaseService = app.state.service
         if service.codec is None:
             service.codec = _stored_cursor_codec(engine)
-        with run_webhook_worker(engine, settings):
+        with run_webhook_worker(engine, settings), content.running(app):
             yield
         for each in (engine, *extra):
             each.dispose()
@@ -103,9 +104,10 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
         token_cache_seconds=settings.token_cache_seconds,
     )
     app.state.identity = make_identity_service(engine, settings, app.state.service.forget_token)
+    content.install(app, engine=engine, settings=settings)
     app.state.limiter = _rate_limiter(settings, extra_engines)
-    areas = (purchases.router, identity_routes.router)
-    mounted = [(p, r) for p in API_PREFIXES for r in areas] + [("", docs.router)]
+    areas = [purchases.router, content.router, identity_routes.router]
+    mounted = [(p, router) for p in API_PREFIXES for router in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")
     install_error_handlers(

@@ -350,7 +350,9 @@ class BaseApiClient:
     # -- responses and errors ---------------------------------------------------------------------
 
     def _parse(self, op: Operation[M], response: httpx.Response) -> M:
-        wrong_host = not_the_api(response, operation=f"{op.method} {op.path}")
+        # A 204 to an operation documented to answer nothing (`NoContent`) has no JSON to sniff.
+        empty = response.status_code == 204 and getattr(op.model, "accepts_no_content", False)
+        wrong_host = None if empty else not_the_api(response, operation=f"{op.method} {op.path}")
         if wrong_host is not None:
             raise wrong_host
         try:

@@ -35,6 +35,8 @@ class Shop:
     buyer_steam_id: int
     products: list[str]
     owned: set[str]
+    foreign: str
+    """A team A product the buyer owns, invisible to the seller's token."""
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +56,10 @@ def shop(sandbox: Sandbox) -> Shop:
             else:
                 owned.add(product)
         steam_id = ok(c.get(f"/v3/users/{buyer}"))["data"]["steamId"]
+    foreign = sandbox.new_product("a", "Team A Extra")
     with client(sandbox, sandbox.token) as a:  # a purchase the seller's token cannot see
-        ok(
-            a.post(
-                f"/v3/products/{sandbox.ids.empty_product_id}/purchases", json={"userId": buyer}
-            ),
-            201,
-        )
-    return Shop(token, buyer, steam_id, products, owned)
+        ok(a.post(f"/v3/products/{foreign}/purchases", json={"userId": buyer}), 201)
+    return Shop(token, buyer, steam_id, products, owned, foreign)
 
 
 class Counter:
@@ -112,9 +110,7 @@ def test_owns_sees_only_what_the_token_may_see(
     counted: tuple[UsersApi, Counter], shop: Shop, sandbox: Sandbox
 ) -> None:
     api, _ = counted
-    assert api.owns(shop.buyer_id, [sandbox.ids.empty_product_id]) == {
-        sandbox.ids.empty_product_id: False
-    }
+    assert api.owns(shop.buyer_id, [shop.foreign]) == {shop.foreign: False}
 
 
 def test_owns_unknown_steam_id_is_all_false_after_one_request(

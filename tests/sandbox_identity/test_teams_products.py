@@ -173,3 +173,16 @@ def test_unknown_team_is_404(owner: httpx.Client) -> None:
     for path in ("", "/products", "/users"):
         error(owner.get(f"/v3/teams/{uuid.uuid4()}{path}"), 404)
     error(owner.put(f"/v3/teams/{uuid.uuid4()}", json={"name": "Nobody"}), 404)
+
+
+def test_set_product_helper_lists_and_moves_products(
+    owner: httpx.Client, other: httpx.Client, sandbox: Sandbox
+) -> None:
+    product = sandbox.new_product("a", "Toggled Addon")
+    ok(other.get(f"/v3/products/{product}"))
+    sandbox.set_product(product, active=False)
+    error(other.get(f"/v3/products/{product}"), 404)
+    ok(owner.get(f"/v3/products/{product}"))  # a member still sees it
+    sandbox.set_product(product, active=True, tenants=["rust.pivity.com"])
+    assert ok(other.get(f"/v3/products/{product}"))["data"]["activeTenants"] == ["rust.pivity.com"]
+    error(other.get(f"/api/v3/products/{product}"), 404)

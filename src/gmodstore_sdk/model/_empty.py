@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from gmodstore_sdk._models import BaseModel
 
@@ -11,6 +11,9 @@ __all__ = ["NoContent"]
 
 class NoContent(BaseModel):
     """An empty answer. The plain methods return None; `*_with_http_info` carries this."""
+
+    accepts_no_content: ClassVar[bool] = True
+    """Read by the client: a 204 without a body is this operation's normal answer."""
 
     @classmethod
     def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> NoContent:
