@@ -281,7 +281,7 @@ def seed_testing(
 
 @dataclass(frozen=True)
 class DemoSeed:
-    """What `seed_demo` created; `token` is the plaintext of a read+write token of the owner."""
+    """What `seed_demo` created; `token`: the owner's token (every ability but ``*``)."""
 
     team_id: str
     owner_user_id: str

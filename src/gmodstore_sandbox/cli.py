@@ -111,7 +111,7 @@ def _print_demo(engine: Engine, users: int = 50) -> None:
     )
     for product_id in seed.product_ids:
         typer.echo(f"  product {product_id}")
-    typer.echo(f"Owner user {seed.owner_user_id}; token (read + write, shown once):")
+    typer.echo(f"Owner user {seed.owner_user_id}; token (every ability but *, shown once):")
     typer.echo(seed.token)
 
 
