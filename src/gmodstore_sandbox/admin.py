@@ -323,6 +323,12 @@ def seed_demo(engine: Engine, *, users: int = 50, seed: int = 7) -> DemoSeed:
             rng=rng,
             now=now,
         )
+    from .content.admin import seed_reviews
+
+    for k, product in enumerate(products):  # a few reviews per product, by its first customers
+        reviewers = [str(c) for c in customers[k * 5 : k * 5 + 5]]
+        start = now - timedelta(days=9)
+        seed_reviews(engine, product_id=str(product), user_ids=reviewers, start=start)
     return DemoSeed(
         team_id=str(team),
         owner_user_id=str(owner),

@@ -148,7 +148,6 @@ def serve(
     import uvicorn
     from pydantic import ValidationError
 
-    from .app import create_app
     from .settings import Settings
 
     try:
@@ -164,8 +163,12 @@ def serve(
             engine.dispose()
     typer.echo(f"Sandbox API at http://{host}:{port}/api/v3 (and /v3); Ctrl+C to stop.")
     if workers == 1:
+        from .app import create_app
+
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
         return
+    # Tables first, here: N workers racing through CREATE TABLE on a fresh database would fail.
+    _engine(settings.database_url).dispose()
     # Each worker process builds its own app from the environment (GMODSTORE_SANDBOX_*).
     os.environ["GMODSTORE_SANDBOX_DATABASE_URL"] = settings.database_url
     os.environ["GMODSTORE_SANDBOX_RATE_LIMIT"] = str(settings.rate_limit)
