@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from ..storage.repository import PURCHASE_COLUMNS
 from ..storage.tables import OutboxEvent, Product, Purchase, Team
-from .events import EVENT_TYPES, EventType
+from .events import EventType, event_types
 from .tables import (
     DELIVERED,
     FAILED,
@@ -225,7 +225,7 @@ def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: dat
 
 
 def _ordering_key(event: EventRow) -> str:
-    declared = EVENT_TYPES.get(event.event_type) or EventType(event.event_type)
+    declared = event_types().get(event.event_type) or EventType(event.event_type)
     data = event.payload.get("data") if isinstance(event.payload, dict) else None
     key = declared.ordering_key(data if isinstance(data, dict) else {"id": event.purchase_id})
     return key[:200]
