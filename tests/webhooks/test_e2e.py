@@ -220,3 +220,49 @@ def test_a_dripping_team_endpoint_does_not_delay_another_team(sb, engine, api):
         assert all(h.closed is None for h in slow.hits)  # still dripping meanwhile
         assert max(delays) < 2.0, delays
         sb.stop()  # within the sandbox's deadline, while team A's attempts still drip
+
+
+def test_removing_an_endpoint_while_an_attempt_is_being_recorded(sb, engine):
+    """The worker's transaction (attempt row inserted, not yet committed) and `remove` racing:
+    `remove` waits for it, then deletes the attempt too (PostgreSQL raised a foreign key error)."""
+    import threading
+    from datetime import timedelta
+
+    from gmodstore_sandbox.storage.db import WRITE
+    from gmodstore_sandbox.storage.tables import utcnow
+    from gmodstore_sandbox.webhooks import store
+
+    sb.stop()  # no worker of its own: this test plays the worker
+    endpoint = admin.add_endpoint(engine, team=sb.ids.team_id, url="http://127.0.0.1:9/hook")
+    assert admin.delete_purchase(engine, purchase_id=sb.ids.purchase_ids[0]) is not None
+    now = utcnow() + timedelta(seconds=1)
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        store.fan_out(conn, now=now, grace=timedelta(seconds=60), limit=10)
+        [due] = store.due_deliveries(conn, now=now, limit=10, per_endpoint=4)
+        store.claim_deliveries(
+            conn, delivery_ids=[due.id], now=now, lease_until=now, lease_token="t"
+        )
+    removed: list[object] = []
+    with engine.connect().execution_options(**WRITE) as worker, worker.begin():
+        store.record_attempt(
+            worker,
+            delivery_id=due.id,
+            lease_token="t",
+            attempt=1,
+            url="http://127.0.0.1:9/hook",
+            started_at=now,
+            duration_ms=1,
+            status_code=500,
+            error=None,
+            delivered=False,
+            retry_at=now,
+            now=now,
+        )
+        remover = threading.Thread(
+            target=lambda: removed.append(admin.remove_endpoint(engine, endpoint_id=endpoint.id))
+        )
+        remover.start()
+        time.sleep(0.5)  # `remove` is now waiting for this transaction
+    remover.join(30)
+    assert removed == [True]
+    assert admin.list_deliveries(engine) == []
