@@ -266,3 +266,22 @@ def test_removing_an_endpoint_while_an_attempt_is_being_recorded(sb, engine):
     remover.join(30)
     assert removed == [True]
     assert admin.list_deliveries(engine) == []
+
+
+def test_a_change_through_the_api_is_sent_without_waiting_for_the_poll(database_url, monkeypatch):
+    monkeypatch.setenv("GMODSTORE_SANDBOX_WEBHOOK_POLL_INTERVAL", "30")
+    with run_sandbox(database_url) as sb, Receiver() as receiver:
+        engine = make_engine(sb.database_url, pool_size=1)
+        try:
+            register(engine, sb, receiver)
+        finally:
+            engine.dispose()
+        config = Configuration(host=sb.url, access_token=sb.token, api_path="/v3")
+        with ApiClient(config) as client:
+            api = ProductPurchasesApi(client)
+            receiver.wait_until(lambda r: True)
+            time.sleep(0.5)  # the worker is now in its 30 s wait
+            start = time.monotonic()
+            api.create_product_purchase(sb.ids.product_id, {"userId": sb.new_user()})
+            receiver.wait_for_events(1, timeout=5)
+        assert time.monotonic() - start < 2.0
