@@ -10,8 +10,9 @@ True
 >>> cache.apply(event)    # in the webhook handler, after `webhooks.verify`   # doctest: +SKIP
 
 `OwnershipCache` lives in this process; `RedisOwnershipCache` is shared by every process (needs the
-`redis` extra). For any other check, such as a users endpoint's `owns`, use `check` / `acheck`
-with a function that asks the API.
+`redis` extra). `owns` / `aowns` wrap `UsersApi.owns` (several products at once: only the products
+without an answer are asked for); for any other check use `check` / `acheck` with a function that
+asks the API.
 
 What an event does (`apply`): `product_purchase.created` (unrevoked) and `.unrevoked` record that
 the user owns the product; `.revoked` and `.deleted` forget the answer (the user may hold another
@@ -24,7 +25,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk.exceptions import ApiValueError
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
         AsyncProductPurchasesApi,
         ProductPurchasesApi,
     )
+    from gmodstore_sdk.api.users_api import AsyncUsersApi, UsersApi
 
 __all__ = ["OwnershipCache", "RedisOwnershipCache"]
 
@@ -73,6 +76,7 @@ class OwnershipCache:
         self.misses = 0
         self._clock = clock
         self._lock = threading.Lock()
+        self._steam_memo: dict[str, str] = {}  # SteamID64 -> user id
         # (product, user) -> (answer or None, epoch, expires at)
         self._entries: dict[tuple[str, str], tuple[bool | None, int, float]] = {}
 
@@ -148,6 +152,78 @@ class OwnershipCache:
             product, user_id, lambda: api.has_active_purchase(product, user_id)
         )
 
+    def owns(
+        self, api: UsersApi, user_or_steam_id: str | int, product_ids: Iterable[str]
+    ) -> dict[str, bool]:
+        """`api.owns(user_or_steam_id, product_ids)`, asking only for the products not cached.
+
+        A SteamID is looked up once per cache (a SteamID's user does not change); the answers are
+        kept under the user's id, which purchase webhooks name.
+        """
+        products = [_norm(p) for p in product_ids]
+        user_id = self._steam_user(user_or_steam_id, api.find_user_by_steam_id)
+        if user_id is None:
+            return api.owns(user_or_steam_id, products)  # not a user: every product False
+        known, missing = self._known(user_id, products)
+        if missing:
+            fetched = api.owns(user_id, list(missing))
+            known.update(self._store(user_id, missing, fetched))
+        return {p: known[p] for p in products}
+
+    async def aowns(
+        self, api: AsyncUsersApi, user_or_steam_id: str | int, product_ids: Iterable[str]
+    ) -> dict[str, bool]:
+        """The async twin of `owns`."""
+        products = [_norm(p) for p in product_ids]
+        user_id = self._steam_memo.get(str(user_or_steam_id)) or _uuid_or_none(user_or_steam_id)
+        if user_id is None:
+            user = await api.find_user_by_steam_id(user_or_steam_id)
+            if user is None:
+                return await api.owns(user_or_steam_id, products)
+            user_id = self._remember_steam(user_or_steam_id, user.id)
+        known, missing = self._known(user_id, products)
+        if missing:
+            fetched = await api.owns(user_id, list(missing))
+            known.update(self._store(user_id, missing, fetched))
+        return {p: known[p] for p in products}
+
+    def _steam_user(self, value: str | int, find: Callable[[str | int], Any]) -> str | None:
+        user_id = self._steam_memo.get(str(value)) or _uuid_or_none(value)
+        if user_id is None:
+            user = find(value)
+            if user is None:
+                return None
+            user_id = self._remember_steam(value, user.id)
+        return user_id
+
+    def _remember_steam(self, steam_id: str | int, user_id: str) -> str:
+        if len(self._steam_memo) >= self.max_entries:
+            self._steam_memo.clear()
+        user_id = self._steam_memo[str(steam_id)] = _norm(user_id)
+        return user_id
+
+    def _known(self, user_id: str, products: list[str]) -> tuple[dict[str, bool], dict[str, int]]:
+        """The cached answers, and the epochs of the products to ask for (counting hits/misses)."""
+        known: dict[str, bool] = {}
+        missing: dict[str, int] = {}
+        for product in dict.fromkeys(products):
+            owns, epoch = self._get(_key(product, user_id))
+            if owns is None:
+                missing[product] = epoch
+            else:
+                known[product] = owns
+        self.hits += len(known)
+        self.misses += len(missing)
+        return known, missing
+
+    def _store(
+        self, user_id: str, missing: dict[str, int], fetched: dict[str, bool]
+    ) -> dict[str, bool]:
+        answers = {p: bool(fetched.get(p, False)) for p in missing}
+        for product, owns in answers.items():
+            self._put(_key(product, user_id), owns, missing[product])
+        return answers
+
     def apply(self, event: WebhookEvent) -> bool:
         """Update the cache from a verified webhook; True if it was a purchase event."""
         kind = event.event_type
@@ -167,7 +243,19 @@ class OwnershipCache:
 
 
 def _key(product: str, user_id: str) -> tuple[str, str]:
-    return str(product), str(user_id).lower()
+    return _norm(str(product)), _norm(str(user_id))
+
+
+def _uuid_or_none(value: object) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+def _norm(value: str) -> str:
+    """A UUID in its canonical form, anything else (a slug) as given."""
+    return _uuid_or_none(value) or value
 
 
 # KEYS[1]: the entry. ARGV: answer, epoch read before fetching, ttl (ms). Stores only if no event

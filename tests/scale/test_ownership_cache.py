@@ -200,3 +200,45 @@ def test_other_events_are_ignored():
     body = json.dumps({"eventType": "some.future_event", "data": {}}).encode()
     other = webhooks.verify(body, webhooks.sign(body, secret=SECRET, webhook_id="m"), secret=SECRET)
     assert cache.apply(other) is False
+
+
+def test_owns_asks_only_for_the_products_not_cached(sb, make_cache):
+    from gmodstore_sdk.api.users_api import UsersApi
+
+    cache = make_cache()
+    steam_id = 76561198000000000 + int(uuid.uuid4().int % 10**8)
+    buyer = sb.new_user("Buyer", steam_id=steam_id)
+    p1, p2, p3 = (sb.new_product(name=f"Owns {i}") for i in range(3))
+    counter = Requests()
+    config = gmodstore_sdk.Configuration(host=sb.url, access_token=sb.token)
+    with httpx.Client(event_hooks={"request": [counter.hook]}, timeout=10.0) as http:
+        client = gmodstore_sdk.ApiClient(config, http_client=http)
+        users, purchases = UsersApi(client), ProductPurchasesApi(client)
+        purchases.create_product_purchase(p1, {"userId": buyer})
+        counter.count = 0
+        assert cache.owns(users, steam_id, [p1, p2]) == {p1: True, p2: False}
+        assert counter.count == 2  # the SteamID lookup, one purchase list
+        assert cache.owns(users, steam_id, [p3, p1, p2]) == {p3: False, p1: True, p2: False}
+        assert counter.count == 3  # p3 only; the SteamID is remembered
+        granted = purchases.create_product_purchase(p2, {"userId": buyer}).data
+        cache.apply(event("created", granted))
+        counter.count = 0
+        assert cache.owns(users, steam_id, [p1, p2, p3]) == {p1: True, p2: True, p3: False}
+        assert cache.owns(users, buyer.upper(), [p2]) == {p2: True}
+        assert counter.count == 0
+
+
+@pytest.mark.anyio
+async def test_aowns(sb):
+    from gmodstore_sdk.api.users_api import AsyncUsersApi
+
+    cache = OwnershipCache()
+    buyer = sb.new_user("Async buyer")
+    product = sb.new_product(name="Async owns")
+    config = gmodstore_sdk.Configuration(host=sb.url, access_token=sb.token)
+    async with gmodstore_sdk.AsyncApiClient(config) as client:
+        await AsyncProductPurchasesApi(client).create_product_purchase(product, {"userId": buyer})
+        users = AsyncUsersApi(client)
+        assert await cache.aowns(users, buyer, [product]) == {product: True}
+        assert await cache.aowns(users, buyer, [product]) == {product: True}
+    assert (cache.hits, cache.misses) == (1, 1)
