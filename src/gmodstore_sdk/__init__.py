@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._retry import RateLimit
-from gmodstore_sdk._types import NOT_GIVEN, NotGiven
+from gmodstore_sdk._types import NOT_GIVEN, NotGiven, Timeout
 from gmodstore_sdk._version import __version__
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import (
+    AlreadyExistsException,
     ApiConnectionError,
     ApiException,
+    ApiResponseTooLargeError,
     ApiResponseValidationError,
     ApiTimeoutError,
     ApiTypeError,
     ApiValueError,
+    ApiWriteUncertainError,
     BadRequestException,
     ForbiddenException,
     NotFoundException,
@@ -36,14 +39,17 @@ from gmodstore_sdk.exceptions import (
 
 __all__ = [
     "NOT_GIVEN",
+    "AlreadyExistsException",
     "ApiClient",
     "ApiConnectionError",
     "ApiException",
     "ApiResponse",
+    "ApiResponseTooLargeError",
     "ApiResponseValidationError",
     "ApiTimeoutError",
     "ApiTypeError",
     "ApiValueError",
+    "ApiWriteUncertainError",
     "AsyncApiClient",
     "BadRequestException",
     "Configuration",
@@ -54,6 +60,7 @@ __all__ = [
     "RateLimit",
     "RateLimitException",
     "ServiceException",
+    "Timeout",
     "UnauthorizedException",
     "__version__",
 ]

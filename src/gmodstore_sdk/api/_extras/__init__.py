@@ -1,0 +1,1 @@
+"""Hand-written extras of the API classes (the generated classes import these)."""
