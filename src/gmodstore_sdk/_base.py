@@ -510,11 +510,11 @@ class BaseApiClient:
             raise self._too_large(response, f"Content-Length: {length}")
         return limit
 
-    def _cut(self, response: httpx.Response, body: bytes, limit: int) -> httpx.Response:
+    def _cut(self, response: httpx.Response, chunks: list[bytes], limit: int) -> httpx.Response:
         """`response` with the first `limit` bytes of an error body; raises for a 2xx one."""
         if response.status_code < 400:
             raise self._too_large(response, f"more than {limit} bytes sent")
-        response._content = body[:limit]
+        response._content = b"".join(chunks)[:limit]
         return response
 
     def _too_large(self, response: httpx.Response, seen: str) -> ApiResponseTooLargeError:

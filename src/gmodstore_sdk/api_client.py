@@ -88,7 +88,7 @@ class ApiClient(BaseApiClient):
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > limit:
-                        return self._cut(response, b"".join(chunks), limit)
+                        return self._cut(response, chunks, limit)
                     if stop is not None and time.monotonic() > stop[0]:
                         return self._expired(request)
                 response._content = b"".join(chunks)
@@ -184,7 +184,7 @@ class AsyncApiClient(BaseApiClient):
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > limit:
-                        return self._cut(response, b"".join(chunks), limit)
+                        return self._cut(response, chunks, limit)
                     if stop is not None and time.monotonic() > stop[0]:
                         return self._expired(request)
                 response._content = b"".join(chunks)
