@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from gmodstore_cli import bulk, files, render, sandbox_group
+from gmodstore_cli import api_command, bulk, files, render, sandbox_group
+from gmodstore_cli.core import Group, current_context, from_command_line
 from gmodstore_cli.errors import Context
 from gmodstore_cli.options import (
     AllOpt,
@@ -43,6 +44,7 @@ from gmodstore_cli.options import (
 )
 from gmodstore_cli.render import OutputFormat
 from gmodstore_cli.session import Connection, errors_to_exit, open_api
+from gmodstore_sdk import __version__
 from gmodstore_sdk.model.product_purchase import ProductPurchase
 from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
 
@@ -51,8 +53,11 @@ app = typer.Typer(
     help="Manage GmodStore product purchases from a terminal or a script.",
     epilog=(
         "Examples:\n\n  $ export GMODSTORE_TOKEN=...\n\n"
-        "  $ gmodstore purchases list PRODUCT --active\n\n  $ gmodstore sandbox demo"
+        "  $ gmodstore purchases list PRODUCT --active\n\n"
+        "  $ gmodstore --host http://127.0.0.1:8765 purchases check PRODUCT USER_ID\n\n"
+        "  $ gmodstore sandbox demo"
     ),
+    cls=Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -61,15 +66,59 @@ app = typer.Typer(
 )
 purchases = typer.Typer(
     help="List, grant, revoke, restore, export and check product purchases.",
-    epilog="Example:\n\n  $ gmodstore purchases list PRODUCT --help",
+    epilog=examples(
+        "gmodstore purchases list PRODUCT --active",
+        "gmodstore purchases grant PRODUCT USER_ID",
+        "gmodstore purchases export PRODUCT -o purchases.csv",
+        "gmodstore purchases list --help",
+    ),
     no_args_is_help=True,
 )
 app.add_typer(purchases, name="purchases")
 sandbox_group.mount(app)
+api_command.mount(app)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        render.say(f"gmodstore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    token: TokenOpt = None,
+    host: HostOpt = None,
+    version: Annotated[  # noqa: ARG001 (handled by its eager callback)
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Manage GmodStore product purchases from a terminal or a script."""
+    # `gmodstore --token T purchases list P` works like `gmodstore purchases list P --token T`.
+    ctx.obj = {"token": token, "host": host}
 
 
 def _conn(token: str | None, host: str | None, timeout: float, debug: bool) -> Connection:
-    return Connection(token=token, host=host, timeout=timeout, debug=debug)
+    """The connection options: a command's own flag, else the one given before the command,
+    else the environment (both options read ``GMODSTORE_TOKEN`` / ``GMODSTORE_HOST``)."""
+    return Connection(
+        token=_option("token", token), host=_option("host", host), timeout=timeout, debug=debug
+    )
+
+
+def _option(name: str, value: str | None) -> str | None:
+    if from_command_line(name):
+        return value
+    given: dict[str, str | None] = current_context().find_root().obj or {}
+    return given.get(name) or value
 
 
 def _filter(users: Sequence[str] | None, revoked: bool | None) -> ProductPurchaseFilter | None:
@@ -323,14 +372,27 @@ def export(
     The file appears only when the export is complete (written to a temporary file, then renamed).
     """
     conn = _conn(token, host, timeout, debug)
-    kind = files.export_format(output, fmt)
     start = time.monotonic()
-    with errors_to_exit(conn, Context(product=product)), files.export_target(output) as out:
-        writer = render.RowWriter(kind, (), render.PURCHASE_FIELDS, out=out)
-        flt = _filter(user, revoked)
-        _stream_all(
-            conn, product, flt, per_page, writer, label="Exporting", stdout_too=output == "-"
-        )
+    try:
+        with errors_to_exit(conn, Context(product=product)):
+            files.check_output(output)
+            kind = files.export_format(output, fmt)
+            with files.export_target(output) as out:
+                writer = render.RowWriter(kind, (), render.PURCHASE_FIELDS, out=out)
+                flt = _filter(user, revoked)
+                _stream_all(
+                    conn,
+                    product,
+                    flt,
+                    per_page,
+                    writer,
+                    label="Exporting",
+                    stdout_too=output == "-",
+                )
+    except KeyboardInterrupt:
+        # Ctrl-C: the partial file is already gone (export_target); one line, the usual 130.
+        render.error("interrupted" if output == "-" else "interrupted; no file written")
+        raise typer.Exit(130) from None
     where = "stdout" if output == "-" else output
     render.note(f"Exported {writer.count:,} purchases to {where} in {render.elapsed_since(start)}.")
 

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from gmodstore_cli.render import OutputFormat
+from gmodstore_cli.core import choice
+from gmodstore_cli.render import EXPORT_FORMATS, OutputFormat
 
 CONNECTION = "Connection"
 TokenOpt = Annotated[
@@ -47,7 +48,17 @@ DebugOpt = Annotated[
 ProductArg = Annotated[
     str, typer.Argument(help="Product id.", metavar="PRODUCT", show_default=False)
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format on stdout.")]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        parser=choice(list(OutputFormat)),
+        metavar="FORMAT",
+        help="Output on stdout: table, json, jsonl or csv.",
+        show_default="table",
+    ),
+]
 UsersOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -132,6 +143,8 @@ ExportFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
+        parser=choice(EXPORT_FORMATS),
+        metavar="FORMAT",
         help="csv, jsonl or json (default: from the file name; jsonl for stdout).",
         show_default=False,
     ),

@@ -12,6 +12,7 @@ each command imports the server stack itself.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from datetime import timedelta
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ._help import examples
+from .content.cli import reviews_app
 from .webhooks.cli import purchases_app, webhooks_app
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(products_app, name="products")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(purchases_app, name="purchases")
+app.add_typer(reviews_app, name="reviews")
 
 
 DatabaseUrl = Annotated[
@@ -63,7 +66,7 @@ def _engine(database_url: str) -> Engine:
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
 
 
@@ -112,7 +115,9 @@ def _print_demo(engine: Engine, users: int = 50) -> None:
 
 @app.command(
     epilog=examples(
-        "serve --demo", "serve --port 9000 --database-url sqlite:///./dev.db --rate-limit 0"
+        "serve --demo",
+        "serve --port 9000 --database-url sqlite:///./dev.db --rate-limit 0",
+        "serve --workers 4 --database-url postgresql://postgres@127.0.0.1/sandbox",
     )
 )
 def serve(
@@ -128,6 +133,14 @@ def serve(
         ),
     ] = 60,
     demo: Annotated[bool, typer.Option("--demo", help="Seed demo data, print a token.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port and the database (rate limit, cursor key "
+            "and webhook deliveries are shared through the database).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API under /api/v3 and /v3 (OpenAPI document at /openapi.json)."""
     import uvicorn
@@ -148,7 +161,20 @@ def serve(
         finally:
             engine.dispose()
     typer.echo(f"Sandbox API at http://{host}:{port}/api/v3 (and /v3); Ctrl+C to stop.")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Each worker process builds its own app from the environment (GMODSTORE_SANDBOX_*).
+    os.environ["GMODSTORE_SANDBOX_DATABASE_URL"] = settings.database_url
+    os.environ["GMODSTORE_SANDBOX_RATE_LIMIT"] = str(settings.rate_limit)
+    uvicorn.run(
+        "gmodstore_sandbox.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )
 
 
 @app.command(epilog=examples("seed", "seed --users 200 --database-url sqlite:///./dev.db"))
@@ -177,7 +203,11 @@ def seed(
 def token_create(
     user: Annotated[str, typer.Option("--user", help="Id of the user who owns the token.")],
     scopes: Annotated[
-        str, typer.Option(help="Comma-separated scopes.")
+        str,
+        typer.Option(
+            help="Comma-separated scopes.",
+            show_default="product-purchases:read, product-purchases:write",
+        ),
     ] = "product-purchases:read,product-purchases:write",
     expires_in: Annotated[
         str | None, typer.Option(help="Lifetime such as 3600, 15m, 12h or 30d (default: never).")

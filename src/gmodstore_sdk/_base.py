@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Callable
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -46,7 +46,8 @@ from gmodstore_sdk._retry import (
     parse_retry_after,
     wait_until_reset,
 )
-from gmodstore_sdk._types import NotGiven
+from gmodstore_sdk._sniff import not_the_api
+from gmodstore_sdk._types import NOT_GIVEN, NotGiven
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import (
     AlreadyExistsException,
@@ -59,6 +60,9 @@ from gmodstore_sdk.exceptions import (
     make_status_error,
     uncertain_write,
 )
+
+if TYPE_CHECKING:
+    from gmodstore_sdk._uploads import MultipartBody
 
 # Re-exported: api_client.py and api/_operations.py import them from here.
 __all__ = [
@@ -298,15 +302,23 @@ class BaseApiClient:
 
     def _build(self, op: Operation[Any], deadline: Deadline | None) -> httpx.Request:
         limits = op.timeout
-        attempt = self._attempt_timeout
+        streamed = op.content is not None and not isinstance(op.content, bytes)
+        # An upload streams for as long as it takes (it has its own deadline per sending):
+        # attempt_timeout, meant for answers, does not cut it; the call's deadline still does.
+        attempt = None if streamed else self._attempt_timeout
         setting = "attempt_timeout"
         if isinstance(limits, NotGiven):
-            request = self._http.build_request(
-                op.method, op.url, content=op.content, headers=op.headers
-            )
+            if streamed:
+                request = self._build_streamed(op, op.content, NOT_GIVEN)  # type: ignore[arg-type]
+            else:
+                request = self._http.build_request(
+                    op.method, op.url, content=op.content, headers=op.headers
+                )
         else:
-            http = limits.http if limits.http is not None else self._merge_phases(limits)
-            if isinstance(http, NotGiven):
+            http = self._phase_timeout(limits, None)
+            if streamed:
+                request = self._build_streamed(op, op.content, http)  # type: ignore[arg-type]
+            elif http is None:
                 request = self._http.build_request(
                     op.method, op.url, content=op.content, headers=op.headers
                 )
@@ -334,14 +346,36 @@ class BaseApiClient:
                 phases[phase] = left
         return request
 
-    def _merge_phases(self, limits: CallLimits) -> httpx.Timeout:
-        """A `Timeout(connect=..., read=...)` given in part: the rest is the httpx client's."""
+    def _phase_timeout(
+        self, limits: CallLimits | NotGiven, default: httpx.Timeout | None
+    ) -> httpx.Timeout | None:
+        """The httpx phase timeouts a call's limits ask for, or `default` if they leave them.
+
+        A `Timeout(connect=..., read=...)` given in part takes the rest from the httpx client.
+        """
+        if isinstance(limits, NotGiven) or isinstance(limits.http, NotGiven):
+            return default
+        if limits.http is not None:
+            return limits.http
         base = self._http.timeout
         connect = base.connect if isinstance(limits.connect, NotGiven) else limits.connect
         read = base.read if isinstance(limits.read, NotGiven) else limits.read
         write = base.write if isinstance(limits.read, NotGiven) else limits.read
         pool = base.pool if isinstance(limits.connect, NotGiven) else limits.connect
         return httpx.Timeout(connect=connect, read=read, write=write, pool=pool)
+
+    def _build_streamed(
+        self, op: Operation[Any], body: MultipartBody, timeout: httpx.Timeout | NotGiven | None
+    ) -> httpx.Request:
+        # httpx would wrap an iterable `content` in a sync-only stream; the body is a byte stream
+        # for both clients, so it is attached as the request's stream, with its own headers.
+        headers = {**(op.headers or {}), **body.headers}
+        if timeout is None or isinstance(timeout, NotGiven):
+            request = self._http.build_request(op.method, op.url, headers=headers)
+        else:
+            request = self._http.build_request(op.method, op.url, headers=headers, timeout=timeout)
+        request.stream = body
+        return request
 
     def _observe(
         self, op: Operation[Any], response: httpx.Response, started: float | None, attempt: int
@@ -461,6 +495,11 @@ class BaseApiClient:
     # -- responses and errors ---------------------------------------------------------------------
 
     def _parse(self, op: Operation[M], response: httpx.Response) -> M:
+        # A 204 to an operation documented to answer nothing (`NoContent`) has no JSON to sniff.
+        empty = response.status_code == 204 and getattr(op.model, "accepts_no_content", False)
+        wrong_host = None if empty else not_the_api(response, operation=f"{op.method} {op.path}")
+        if wrong_host is not None:
+            raise wrong_host
         try:
             return op.model.model_validate_json(response.content)
         except ValidationError as exc:
@@ -480,6 +519,9 @@ class BaseApiClient:
         retry_after: float | None,
         uncertain: bool = False,
     ) -> ApiException:
+        wrong_host = not_the_api(response, operation=f"{op.method} {op.path}")
+        if wrong_host is not None:
+            return wrong_host
         return make_status_error(
             response.status_code,
             response.reason_phrase,

@@ -55,6 +55,7 @@ from gmodstore_sdk._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from gmodstore_sdk._models import BaseModel
+    from gmodstore_sdk._uploads import MultipartBody
 
 __all__ = [
     "M",
@@ -171,7 +172,7 @@ class Operation(Generic[M]):
         model: type[M],
         *,
         scope: str,
-        content: bytes | None = None,
+        content: bytes | MultipartBody | None = None,
         headers: dict[str, str] | None = None,
         timeout: CallLimits | NotGiven = NOT_GIVEN,
         recovery: Recovery | None = None,
@@ -184,6 +185,7 @@ class Operation(Generic[M]):
         self.scope = scope
         """The token scope the call needs, named in the 403 message."""
         self.content = content
+        """The body: bytes, or a `MultipartBody` streamed from disk (read again on each retry)."""
         self.headers = headers
         self.timeout = timeout
         self.recovery = recovery

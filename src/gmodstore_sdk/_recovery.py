@@ -27,8 +27,10 @@ __all__ = ["SKEW_ALLOWANCE", "created_too_early", "pick_row"]
 SKEW_ALLOWANCE = 120.0
 """Seconds the server's clock may be behind ours when its answer has no `Date` header."""
 
-# `Date` has whole seconds, and the answer took a while to arrive: room for both.
-_DATE_SLACK = 2.0
+# A `Date` header is truncated to the second and may be cached (uvicorn refreshes it once a
+# second): it reads early, never late, so the skew it gives already errs towards "ours". The slack
+# only absorbs float rounding and sub-second stamps.
+_DATE_SLACK = 0.5
 
 
 def pick_row(page: Any, recovery: Recovery) -> Any | None:

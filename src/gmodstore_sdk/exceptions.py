@@ -12,7 +12,8 @@ OpenApiException
     ├── BadRequestException 400        ├── UnauthorizedException 401   ├── ForbiddenException 403
     │   └── AlreadyExistsException     what a lost write would create existed before it (.existing)
     ├── NotFoundException 404          ├── RateLimitException 429 (.retry_after)
-    └── ServiceException >=500
+    ├── ServiceException >=500
+    └── NotTheApiError                 the host answered, but not with the API's JSON (.host)
 ```
 
 `ApiWriteUncertainError` is raised for a POST whose outcome is unknown (the request was sent and no
@@ -49,6 +50,7 @@ __all__ = [
     "BadRequestException",
     "ForbiddenException",
     "NotFoundException",
+    "NotTheApiError",
     "OpenApiException",
     "RateLimitException",
     "ServiceException",
@@ -350,3 +352,46 @@ def _parse_error_body(body: str | None) -> tuple[str | None, dict[str, list[str]
             else:
                 errors[str(field)] = [str(messages)]
     return (message if isinstance(message, str) else None), errors
+
+
+class NotTheApiError(ApiException):
+    """The host answered, but not like the GmodStore API: an HTML page, another service's 404.
+
+    Raised for a 2xx or 4xx answer that is not the API's JSON (another content type, or an error
+    body that is not a JSON object), which usually means a wrong `host`. 5xx and 429 answers keep
+    their own exceptions: a gateway's error page is still a server failure.
+
+    >>> e = NotTheApiError(404, "Not Found", "<html>", {"content-type": "text/html"},
+    ...                    host="http://127.0.0.1:8000")
+    >>> str(e).split(": check")[0]
+    'http://127.0.0.1:8000 did not answer like the GmodStore API (HTTP 404, text/html)'
+    """
+
+    host: str
+    """The scheme, host and port the request went to."""
+    content_type: str
+    """The answer's media type (without parameters), or ``"no content type"``."""
+
+    def __init__(
+        self,
+        status: int | None = None,
+        reason: str | None = None,
+        body: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        host: str = "the host",
+        scope: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        self.host = host
+        media = (headers or {}).get("content-type", "").split(";", 1)[0].strip()
+        self.content_type = media or "no content type"
+        super().__init__(status, reason, body, headers, scope=scope, operation=operation)
+        # Not the API's body: whatever it said is no message of the API.
+        self.message, self.errors = None, {}
+
+    def _describe(self) -> str:
+        return (
+            f"{self.host} did not answer like the GmodStore API (HTTP {self.status}, "
+            f"{self.content_type}): check Configuration(host=...) / GMODSTORE_HOST"
+        )

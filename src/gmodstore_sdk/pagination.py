@@ -1,26 +1,27 @@
-"""Cursor-following iterators over every item of a list operation, sync and async.
+"""Cursor-following iterators over every item of a list, sync and async.
 
-Only one page is held in memory at a time. Used by `iter_product_purchases` (and every `iter_*`):
+Only one page is held in memory at a time. Used by every `iter_*` method:
 
 >>> for purchase in api.iter_product_purchases(product_id):            # doctest: +SKIP
 ...     print(purchase.user_id)
 >>> async for purchase in async_api.iter_product_purchases(product_id):  # doctest: +SKIP
 ...     print(purchase.user_id)
 
-A walk ends at a page without a next cursor, at an empty page, or at a page whose next cursor is
-the one it was fetched with. A cursor seen earlier in the walk (A -> B -> A) would loop forever:
-the iterator raises `ApiResponseValidationError` instead.
+A walk ends at a page without a next cursor (or an empty page, see the list models'
+`next_page_cursor`), or at a page whose next cursor is the one it was fetched with. A cursor seen
+earlier in the walk (A -> B -> A) would loop forever: the iterator raises
+`ApiResponseValidationError` instead.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from gmodstore_sdk.exceptions import ApiResponseValidationError
 
-__all__ = ["Cursors", "Page", "aiter_pages", "iter_pages", "next_cursor"]
+__all__ = ["Cursors", "PageLike", "aiter_pages", "iter_pages", "next_cursor"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -28,16 +29,21 @@ T_co = TypeVar("T_co", covariant=True)
 logger = logging.getLogger("gmodstore_sdk")
 
 
-class Page(Protocol[T_co]):
-    """What a list answer looks like to the iterators: `.data` and `.cursors.next`."""
+class PageLike(Protocol[T_co]):
+    """What a list answer offers the walk: its items and the cursor of the next page."""
 
     @property
     def data(self) -> Sequence[T_co]:
         """The items of this page."""
+        ...
 
-    @property
-    def cursors(self) -> Any:
-        """An object with `next` (and `prev`): cursor strings or None."""
+    def next_page_cursor(self) -> str | None:
+        """The cursor of the next page, or None on the last one."""
+        ...
+
+
+Fetch = Callable[[str | None], PageLike[T]]
+AsyncFetch = Callable[[str | None], Awaitable[PageLike[T]]]
 
 
 class Cursors:
@@ -48,8 +54,12 @@ class Cursors:
     def __init__(self) -> None:
         self._seen: set[str] = set()
 
-    def follow(self, page: Page[Any], previous: str | None) -> str | None:
-        """The cursor to fetch after `page` (fetched with `previous`), or None at the end."""
+    def follow(self, page: PageLike[object], previous: str | None) -> str | None:
+        """The cursor to fetch after `page` (fetched with `previous`), or None at the end.
+
+        Raises:
+            ApiResponseValidationError: the cursor was already followed in this walk.
+        """
         cursor = next_cursor(page, previous)
         if cursor is None:
             return None
@@ -62,22 +72,19 @@ class Cursors:
         return cursor
 
 
-def next_cursor(page: Page[Any], previous: str | None) -> str | None:
+def next_cursor(page: PageLike[object], previous: str | None) -> str | None:
     """The cursor to fetch after `page`, or None when the walk is over.
 
-    Pages with no items end the walk even if the server sent a cursor, and so does a server that
-    hands back the cursor it was given (logged as a warning): neither can make a walk endless.
+    A server that hands back the cursor it was given ends the walk there (logged as a warning).
     """
-    if not page.data:
-        return None
-    cursor: str | None = page.cursors.next
+    cursor = page.next_page_cursor()
     if cursor is not None and cursor == previous:
         logger.warning("the server returned the cursor it was given; ending the walk there")
         return None
     return cursor
 
 
-def iter_pages(fetch: Callable[[str | None], Page[T]]) -> Iterator[T]:
+def iter_pages(fetch: Fetch[T]) -> Iterator[T]:
     """Yield every item, calling `fetch(cursor)` for each page (`None` for the first)."""
     cursors = Cursors()
     cursor: str | None = None
@@ -89,7 +96,7 @@ def iter_pages(fetch: Callable[[str | None], Page[T]]) -> Iterator[T]:
             return
 
 
-async def aiter_pages(fetch: Callable[[str | None], Awaitable[Page[T]]]) -> AsyncIterator[T]:
+async def aiter_pages(fetch: AsyncFetch[T]) -> AsyncIterator[T]:
     """The async twin of `iter_pages`."""
     cursors = Cursors()
     cursor: str | None = None

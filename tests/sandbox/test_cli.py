@@ -64,7 +64,7 @@ def test_serve_refuses_an_in_memory_database_in_one_line() -> None:
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr.strip() == (
-        "Error: an in-memory SQLite database cannot be shared by the server's threads;"
+        "error: an in-memory SQLite database cannot be shared by the server's threads;"
         " use a file such as sqlite:///./sandbox.db"
     )
 

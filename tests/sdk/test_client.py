@@ -159,7 +159,8 @@ def test_forbidden_names_the_read_scope_for_reads(make_api: MakeApi) -> None:
 def test_unexpected_body_raises_a_clear_error(make_api: MakeApi) -> None:
     body = purchase()
     del body["createdAt"]
-    api = make_api(Script(httpx.Response(200, json={"data": body}), httpx.Response(200, text="<")))
+    broken = httpx.Response(200, content=b"<", headers={"content-type": "application/json"})
+    api = make_api(Script(httpx.Response(200, json={"data": body}), broken))
     with pytest.raises(ApiResponseValidationError, match=r"data\.createdAt: Field required"):
         api.get_product_purchase(PRODUCT, PURCHASE)
     with pytest.raises(ApiResponseValidationError, match=r"\(body\): Invalid JSON"):

@@ -39,8 +39,8 @@ DatabaseOpt = Annotated[
     typer.Option(
         "--database-url",
         envvar="GMODSTORE_SANDBOX_DATABASE_URL",
-        help="The sandbox database [default: sqlite:///./sandbox.db].",
-        show_default=False,
+        help="SQLAlchemy URL: sqlite:///path.db or postgresql://user@host/db.",
+        show_default="sqlite:///./sandbox.db",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -62,7 +62,7 @@ def _engine(database_url: str | None) -> Iterator[Engine]:
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
 
 

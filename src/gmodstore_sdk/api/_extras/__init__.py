@@ -1,1 +1,2 @@
-"""Hand-written extras of the API classes (the generated classes import these)."""
+"""Hand-written extras of the generated API classes: mixins (`ProductVersionsExtras`) and helpers
+(`product_purchases`: `has_active_purchase`, create's recovery)."""
