@@ -304,7 +304,8 @@ class BaseApiClient:
         limits = op.timeout
         streamed = op.content is not None and not isinstance(op.content, bytes)
         # An upload streams for as long as it takes (it has its own deadline per sending):
-        # attempt_timeout, meant for answers, does not cut it; the call's deadline still does.
+        # attempt_timeout and the short forms of _request_timeout, meant for answers, do not cut
+        # it; `Timeout(attempt=...)` and the call's deadline still do.
         attempt = None if streamed else self._attempt_timeout
         setting = "attempt_timeout"
         if isinstance(limits, NotGiven):
@@ -326,7 +327,7 @@ class BaseApiClient:
                 request = self._http.build_request(
                     op.method, op.url, content=op.content, headers=op.headers, timeout=http
                 )
-            if not isinstance(limits.attempt, NotGiven):
+            if not isinstance(limits.attempt, NotGiven) and (limits.explicit or not streamed):
                 attempt, setting = limits.attempt, "_request_timeout"
         if attempt is None and deadline is None:
             return request
@@ -447,7 +448,14 @@ class BaseApiClient:
                 existing=row,
                 operation=where,
             ) from failure.cause
-        data = op.model.model_validate({"data": row})
+        # The list's row model may not be the create answer's (e.g. `TicketTag` and
+        # `TicketTicketTag`): hand over the row's JSON, which both describe.
+        dumped = row.model_dump(mode="json", by_alias=True) if hasattr(row, "model_dump") else row
+        try:
+            data = op.model.model_validate({"data": dumped})
+        except ValidationError:
+            logger.warning("%s: the row found does not fit %s", where, op.model.__name__)
+            raise failure.error from failure.cause
         logger.info("%s: recovered what the lost attempt created", where)
         return ApiResponse(page.status_code, page.headers, data, recovered=True)
 

@@ -18,7 +18,9 @@ applied and names method and path. PATCH is treated like POST. A DELETE retry th
 an attempt that may have deleted counts as done: `ApiResponse(status_code=404, data=None,
 recovered=True)` (the plain method returns None; annotate generated deletes `-> Model | None`).
 
-A POST gets recovery by passing `recovery=Recovery(lookup=<list Operation>, match=<row -> bool>)`:
+A POST gets recovery by passing `recovery=Recovery(lookup=<list Operation>, match=<row -> bool>)`.
+Generated POSTs get theirs from `api/_extras/recoveries.py` (`RECOVERIES`, keyed by path template:
+coupons by code, user badges and ticket tags by id); purchases from `api/_operations.py`:
 
 >>> op = Operation(                                                   # doctest: +SKIP
 ...     "POST", path, client.make_url(path, None), CreateProductCouponResponse,
@@ -115,7 +117,7 @@ class Recovery:
 class CallLimits:
     """`_request_timeout` resolved (by `api/_operations.timeout`); NOT_GIVEN: the client's."""
 
-    __slots__ = ("attempt", "connect", "http", "read", "total")
+    __slots__ = ("attempt", "connect", "explicit", "http", "read", "total")
 
     def __init__(
         self,
@@ -125,6 +127,7 @@ class CallLimits:
         *,
         connect: float | None | NotGiven = NOT_GIVEN,
         read: float | None | NotGiven = NOT_GIVEN,
+        explicit: bool = False,
     ) -> None:
         self.http = http
         """Per-phase timeouts as httpx takes them; None: merge `connect` / `read` into the
@@ -135,6 +138,9 @@ class CallLimits:
         """Wall-clock seconds for the whole call."""
         self.connect = connect
         self.read = read
+        self.explicit = explicit
+        """True when `attempt` was given as `Timeout(attempt=...)`, not implied by a short form
+        (seconds or a tuple), which does not cut an upload."""
 
 
 class Operation(Generic[M]):

@@ -41,7 +41,8 @@ class Timeout:
 
     The short forms of `_request_timeout` mean: `t` (seconds) is `Timeout(connect=t, read=t,
     attempt=t)`; `(c, r)` is `Timeout(connect=c, read=r, attempt=c + r)`; `None` is no limit but the
-    client's `deadline`.
+    client's `deadline`. An upload (a streamed body) is only cut by an explicit `attempt` or `total`
+    (it has its own deadline per sending), never by `attempt_timeout` or the short forms.
 
     Args:
         connect: seconds to wait for a connection (None: no limit).

@@ -268,3 +268,49 @@ def test_without_an_attempt_limit_the_deadline_is_the_stop() -> None:
     ) as client:
         client._request(ops.get_product_purchase(client, PRODUCT, PURCHASE))
     assert script.requests[0].extensions["gmodstore_sdk.attempt_stop"][1:] == (100, "deadline")
+
+
+def test_a_filter_value_that_cannot_be_encoded_is_a_value_error() -> None:
+    from gmodstore_sdk.api.products_api import ProductsApi
+
+    script = Script(page([]))
+    with gmodstore_sdk.ApiClient(config(), transport=httpx.MockTransport(script)) as client:
+        with pytest.raises(ApiValueError, match="not valid text"):
+            ProductsApi(client).list_products(PRODUCT, filter={"slug": "a\ud800"})
+        ProductsApi(client).list_products(PRODUCT, filter={"slug": "a b&c"})
+    assert script.requests[0].url.query.decode() == "filter[slug]=a%20b%26c"
+
+
+@pytest.mark.parametrize(
+    ("request_timeout", "setting"),
+    [
+        (5, None),
+        ((1, 2), None),
+        (Timeout(total=30), "deadline"),
+        (Timeout(attempt=9), "_request_timeout"),
+    ],
+)
+def test_an_upload_with_a_per_call_timeout(request_timeout: Any, setting: str | None) -> None:
+    from gmodstore_sdk._operation import Operation
+    from gmodstore_sdk._uploads import MultipartBody
+
+    script = Script(single(201))
+    with gmodstore_sdk.ApiClient(config(), transport=httpx.MockTransport(script)) as client:
+        path = f"{client.base_path}/products/{PRODUCT}/versions"
+        op = Operation(
+            "POST",
+            path,
+            client.make_url(path, None),
+            gmodstore_sdk.model.CreateProductPurchaseResponse,
+            scope="product-versions:write",
+            content=MultipartBody({"name": "1.0"}, {"file": b"PK\x03\x04 zip"}),
+            headers=client.get_headers,
+            timeout=ops.timeout(request_timeout),
+        )
+        client._request(op)
+    sent = script.requests[0]
+    assert sent.headers["content-type"].startswith("multipart/form-data")
+    stop = sent.extensions.get("gmodstore_sdk.attempt_stop")
+    # An upload is not cut by attempt_timeout nor by seconds meant per phase; an explicit
+    # Timeout(attempt=...) or the call's deadline still applies.
+    assert (stop and stop[2]) == setting

@@ -412,3 +412,25 @@ def test_recovery_spec_defaults() -> None:
     spec = Recovery(lookup=lookup, match=bool)
     assert spec.sane is spec.match and spec.conflict == frozenset({400, 409, 422})
     assert EPOCH < 1.8e9  # the LATER / EARLIER fixtures assume the fake clock's date
+
+
+class RawPage(BaseModel):
+    data: list[dict[str, Any]]
+
+
+class Strict(BaseModel):
+    data: dict[str, int]
+
+
+def test_recovery_of_plain_rows_and_of_rows_the_answer_model_refuses(client: MakeClient) -> None:
+    row = coupon()
+    c = client(Script(httpx.ReadTimeout("slow"), coupons(row)))
+    op = _op(c, recover=True)
+    assert op.recovery is not None
+    op.recovery.lookup.model = RawPage
+    op.recovery.match = op.recovery.sane = lambda r: r["code"] == CODE
+    assert c._request(op).data.data.code == CODE  # a plain dict row is handed over as is
+    c = client(Script(httpx.ReadTimeout("slow"), coupons(row)))
+    op = _op(c, recover=True, model=Strict)
+    with pytest.raises(ApiWriteUncertainError):  # found, but not what the create answers
+        c._request(op)

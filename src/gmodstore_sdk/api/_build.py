@@ -17,6 +17,7 @@ from gmodstore_sdk._base import ApiResponse, BaseApiClient, M, Operation
 from gmodstore_sdk._models import RequestModel
 from gmodstore_sdk._types import RequestTimeout
 from gmodstore_sdk._uploads import FileInput, MultipartBody, UploadProgress
+from gmodstore_sdk.api._extras.recoveries import RECOVERIES
 from gmodstore_sdk.api._operations import encode, segment, timeout
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 from gmodstore_sdk.model._filter import FilterModel
@@ -165,11 +166,15 @@ def build(
         query = "&".join(parts) or None
     content = None
     headers = client.get_headers
+    recovery = None
     if endpoint.body is not None:
         content = b"{}"
         if body is not None:
             payload = endpoint.body.coerce(body, body_name)
             content = payload.model_dump_json(exclude_unset=True).encode()
+            recover = RECOVERIES.get(endpoint.template) if endpoint.method == "POST" else None
+            if recover is not None:  # a create with a natural lookup (api/_extras/recoveries.py)
+                recovery = recover(client, path_args, payload, request_timeout)
         headers = client.json_headers
     return Operation(
         endpoint.method,
@@ -180,6 +185,7 @@ def build(
         content=content,
         headers=headers,
         timeout=timeout(request_timeout),
+        recovery=recovery,
     )
 
 

@@ -115,6 +115,7 @@ def _limits(value: Timeout) -> CallLimits:
         value.total,
         connect=value.connect,
         read=value.read,
+        explicit=not isinstance(value.attempt, NotGiven),
     )
 
 
