@@ -10,7 +10,7 @@ only *yields* what it needs done: an `httpx.Request` to send, or a number of sec
 
 Time limits: each attempt ends by `attempt_timeout` after it starts (and never after the call's
 `deadline`), as the request extension `ATTEMPT_STOP` says; the phase timeouts of the request are
-capped by the time left, and the drivers enforce it on every read (`_deadline.py`).
+capped by the time left, and the drivers enforce it on every read (`_limits.py`, `_deadline.py`).
 """
 
 from __future__ import annotations
@@ -26,9 +26,17 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError
 
+from gmodstore_sdk._limits import (
+    ATTEMPT_STOP,
+    Deadline,
+    attempt_stop,
+    cap_phases,
+    deadline_error,
+    phase_timeout,
+    timeout_hint,
+)
 from gmodstore_sdk._operation import (
     ApiResponse,
-    CallLimits,
     Flow,
     M,
     Operation,
@@ -53,7 +61,6 @@ from gmodstore_sdk.exceptions import (
     AlreadyExistsException,
     ApiConnectionError,
     ApiException,
-    ApiResponseTooLargeError,
     ApiResponseValidationError,
     ApiTimeoutError,
     OpenApiException,
@@ -66,7 +73,6 @@ if TYPE_CHECKING:
 
 # Re-exported: api_client.py and api/_operations.py import them from here.
 __all__ = [
-    "ATTEMPT_STOP",
     "M",
     "ApiResponse",
     "BaseApiClient",
@@ -81,21 +87,8 @@ logger = logging.getLogger("gmodstore_sdk")
 # Servers send the reset in whole seconds: a wait up to a second past the window is not "longer".
 _ROUNDING = 1.0
 
-ATTEMPT_STOP = "gmodstore_sdk.attempt_stop"
-"""Request extension: `(monotonic stop, seconds, setting)` of the attempt (absent: no limit)."""
-
 # Methods a server applies at most once however often they are sent: resent after any failure.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-# Error answers keep at most this much of their body (they are read for a message, not a model).
-_ERROR_BODY_LIMIT = 64 * 1024
-
-Deadline = tuple[float, float]
-"""The call's deadline: `(time.monotonic() instant, seconds it was given)`."""
-
-
-class AttemptTimeout(httpx.ReadTimeout):
-    """The driver's own timeout: the answer did not complete before the attempt's stop."""
 
 
 class _Failure:
@@ -258,7 +251,7 @@ class BaseApiClient:
         if deadline is not None and time.monotonic() + delay >= deadline[0]:
             if isinstance(failure.error, ApiTimeoutError):
                 raise failure.error from failure.cause
-            raise self._deadline_error(
+            raise deadline_error(
                 op, deadline, f"the retry after {failure.summary} would start after it"
             ) from failure.error
         # Every wait is logged; one longer than the rate limit window (a long `Retry-After`, or a
@@ -286,7 +279,7 @@ class BaseApiClient:
             if skewed:
                 wait = self._window
             if deadline is not None and time.monotonic() + wait >= deadline[0]:
-                raise self._deadline_error(
+                raise deadline_error(
                     op, deadline, f"the rate limit resets in {wait:.1f} s, after it"
                 )
             self._log_pacing(op, wait, skewed)
@@ -316,7 +309,7 @@ class BaseApiClient:
                     op.method, op.url, content=op.content, headers=op.headers
                 )
         else:
-            http = self._phase_timeout(limits, None)
+            http = phase_timeout(self._http.timeout, limits, None)
             if streamed:
                 request = self._build_streamed(op, op.content, http)  # type: ignore[arg-type]
             elif http is None:
@@ -332,38 +325,10 @@ class BaseApiClient:
         if attempt is None and deadline is None:
             return request
         now = time.monotonic()
-        if attempt is not None:
-            stop = (now + attempt, attempt, setting)
-        if deadline is not None and (attempt is None or deadline[0] < stop[0]):
-            if deadline[0] <= now:
-                raise self._deadline_error(op, deadline, "before this attempt could start")
-            stop = (deadline[0], deadline[1], "deadline")
+        stop = attempt_stop(op, attempt, setting, deadline, now)
         request.extensions[ATTEMPT_STOP] = stop
-        # No phase may outlast the attempt (the drivers also cap every read, see _deadline.py).
-        left = stop[0] - now
-        phases = request.extensions["timeout"]
-        for phase, seconds in phases.items():
-            if seconds is None or seconds > left:
-                phases[phase] = left
+        cap_phases(request, stop, now)
         return request
-
-    def _phase_timeout(
-        self, limits: CallLimits | NotGiven, default: httpx.Timeout | None
-    ) -> httpx.Timeout | None:
-        """The httpx phase timeouts a call's limits ask for, or `default` if they leave them.
-
-        A `Timeout(connect=..., read=...)` given in part takes the rest from the httpx client.
-        """
-        if isinstance(limits, NotGiven) or isinstance(limits.http, NotGiven):
-            return default
-        if limits.http is not None:
-            return limits.http
-        base = self._http.timeout
-        connect = base.connect if isinstance(limits.connect, NotGiven) else limits.connect
-        read = base.read if isinstance(limits.read, NotGiven) else limits.read
-        write = base.write if isinstance(limits.read, NotGiven) else limits.read
-        pool = base.pool if isinstance(limits.connect, NotGiven) else limits.connect
-        return httpx.Timeout(connect=connect, read=read, write=write, pool=pool)
 
     def _build_streamed(
         self, op: Operation[Any], body: MultipartBody, timeout: httpx.Timeout | NotGiven | None
@@ -541,45 +506,6 @@ class BaseApiClient:
             uncertain=uncertain,
         )
 
-    def _deadline_error(self, op: Operation[Any], deadline: Deadline, when: str) -> ApiTimeoutError:
-        return ApiTimeoutError(
-            f"{op.method} {op.path}: the call's deadline of {deadline[1]:g} s passed, or would "
-            f"({when}). Raise Configuration(deadline=...) or pass "
-            "_request_timeout=Timeout(total=...)"
-        )
-
-    # -- reading answers (called by the drivers) --------------------------------------------------
-
-    def _body_limit(self, response: httpx.Response) -> int:
-        """How many bytes of `response` to read; raises if it announces too many."""
-        limit = self.max_response_size
-        if response.status_code >= 400:
-            return min(limit, _ERROR_BODY_LIMIT)  # read a prefix for the message
-        length = response.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            raise self._too_large(response, f"Content-Length: {length}")
-        return limit
-
-    def _cut(self, response: httpx.Response, chunks: list[bytes], limit: int) -> httpx.Response:
-        """`response` with the first `limit` bytes of an error body; raises for a 2xx one."""
-        if response.status_code < 400:
-            raise self._too_large(response, f"more than {limit} bytes sent")
-        response._content = b"".join(chunks)[:limit]
-        return response
-
-    def _too_large(self, response: httpx.Response, seen: str) -> ApiResponseTooLargeError:
-        request = response.request
-        return ApiResponseTooLargeError(
-            f"{request.method} {request.url.path}: the {response.status_code} answer is larger "
-            f"than max_response_size={self.max_response_size} bytes ({seen}); refused without "
-            "reading it whole. Raise Configuration(max_response_size=...) if it is expected",
-            limit=self.max_response_size,
-        )
-
-    @staticmethod
-    def _expired(request: httpx.Request) -> AttemptTimeout:
-        return AttemptTimeout("the answer did not complete in time", request=request)
-
     def _transport_error(
         self, op: Operation[Any], exc: Exception, safety: str
     ) -> ApiConnectionError:
@@ -588,33 +514,12 @@ class BaseApiClient:
         uncertain = safety == "ambiguous" and op.method not in _IDEMPOTENT
         maybe = "; the server may have acted on it: the write may have been applied" * uncertain
         if isinstance(exc, httpx.TimeoutException):
-            hint = self._timeout_hint(exc)
+            hint = timeout_hint(exc)
             message = f"{where}: no answer in time ({name}){maybe}. {hint}"
             return uncertain_write(message, timeout=True) if uncertain else ApiTimeoutError(message)
         detail = f": {self._redact(str(exc))}" if str(exc) else ""
         message = f"{where}: request failed ({name}{detail}){maybe}"
         return uncertain_write(message, timeout=False) if uncertain else ApiConnectionError(message)
-
-    @staticmethod
-    def _timeout_hint(exc: httpx.TimeoutException) -> str:
-        """Which setting ran out: a phase timeout, or the attempt's wall-clock stop."""
-        try:
-            stop = exc.request.extensions.get(ATTEMPT_STOP)
-        except RuntimeError:  # an httpx error raised without its request
-            stop = None
-        if stop is not None and (isinstance(exc, AttemptTimeout) or time.monotonic() >= stop[0]):
-            _, seconds, setting = stop
-            if setting == "deadline":
-                return (
-                    f"The call's deadline of {seconds:g} s passed. Raise "
-                    "Configuration(deadline=...) or pass _request_timeout=Timeout(total=...)"
-                )
-            return (
-                f"The attempt took {seconds:g} s ({setting}) without a complete answer. Raise "
-                "Configuration(attempt_timeout=...) or pass _request_timeout=..."
-            )
-        setting = "connect_timeout" if isinstance(exc, httpx.ConnectTimeout) else "read_timeout"
-        return f"Raise Configuration({setting}=...) or pass _request_timeout=..."
 
     def _redact(self, text: str) -> str:
         # httpx / h11 errors may quote a header value (e.g. "Illegal header value b'Bearer ...'").

@@ -14,7 +14,6 @@ from typing import TypeVar
 import httpx
 
 from gmodstore_sdk._base import (
-    ATTEMPT_STOP,
     ApiResponse,
     BaseApiClient,
     Flow,
@@ -23,6 +22,7 @@ from gmodstore_sdk._base import (
     Outcome,
 )
 from gmodstore_sdk._deadline import ATTEMPT_END, install_all
+from gmodstore_sdk._limits import ATTEMPT_STOP, body_limit, cut, expired
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import OpenApiException
 
@@ -81,16 +81,16 @@ class ApiClient(BaseApiClient):
         try:
             response = self._http.send(request, stream=True)
             try:
-                limit = self._body_limit(response)
+                limit = body_limit(response, self.max_response_size)
                 chunks = []
                 size = 0
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > limit:
-                        return self._cut(response, chunks, limit)
+                        return cut(response, chunks, limit, self.max_response_size)
                     if stop is not None and time.monotonic() > stop[0]:
-                        return self._expired(request)
+                        return expired(request)
                 response._content = b"".join(chunks)
                 return response
             finally:
@@ -177,16 +177,16 @@ class AsyncApiClient(BaseApiClient):
         try:
             response = await self._http.send(request, stream=True)
             try:
-                limit = self._body_limit(response)
+                limit = body_limit(response, self.max_response_size)
                 chunks = []
                 size = 0
                 async for chunk in response.aiter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > limit:
-                        return self._cut(response, chunks, limit)
+                        return cut(response, chunks, limit, self.max_response_size)
                     if stop is not None and time.monotonic() > stop[0]:
-                        return self._expired(request)
+                        return expired(request)
                 response._content = b"".join(chunks)
                 return response
             finally:

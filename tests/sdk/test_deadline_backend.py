@@ -11,13 +11,13 @@ import httpx
 import pytest
 
 import gmodstore_sdk
-from gmodstore_sdk._base import BaseApiClient
 from gmodstore_sdk._deadline import (
     ATTEMPT_END,
     AsyncDeadlineBackend,
     DeadlineBackend,
     install,
 )
+from gmodstore_sdk._limits import timeout_hint
 from gmodstore_sdk._operation import Recovery
 from gmodstore_sdk._recovery import created_too_early, pick_row
 
@@ -176,7 +176,7 @@ async def test_install_async() -> None:
 
 
 def test_a_timeout_without_its_request_names_the_phase_setting() -> None:
-    hint = BaseApiClient._timeout_hint(httpx.ReadTimeout("slow"))
+    hint = timeout_hint(httpx.ReadTimeout("slow"))
     assert hint == "Raise Configuration(read_timeout=...) or pass _request_timeout=..."
 
 
