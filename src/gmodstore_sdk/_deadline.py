@@ -14,14 +14,14 @@ from __future__ import annotations
 import ssl
 import time
 import typing
-from contextvars import ContextVar
 
 import httpcore
 
-__all__ = ["ATTEMPT_END", "AsyncDeadlineBackend", "DeadlineBackend", "install", "install_all"]
+from gmodstore_sdk._limits import ATTEMPT_END
 
-ATTEMPT_END: ContextVar[float | None] = ContextVar("gmodstore_sdk_attempt_end", default=None)
-"""`time.monotonic()` instant by which the current attempt must be over; None: no limit."""
+# Imported by the clients when they create their httpx client, not with the package: httpx
+# itself imports httpcore only then, and `import gmodstore_sdk` stays as cheap as it was.
+__all__ = ["ATTEMPT_END", "AsyncDeadlineBackend", "DeadlineBackend", "install", "install_all"]
 
 _SocketOptions = typing.Iterable[typing.Any] | None
 

@@ -11,6 +11,7 @@ first bytes (its message is all that is read from it).
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from gmodstore_sdk._types import NotGiven
 from gmodstore_sdk.exceptions import ApiResponseTooLargeError, ApiTimeoutError
 
 __all__ = [
+    "ATTEMPT_END",
     "ATTEMPT_STOP",
     "ERROR_BODY_LIMIT",
     "AttemptTimeout",
@@ -35,6 +37,10 @@ __all__ = [
     "timeout_hint",
     "too_large",
 ]
+
+ATTEMPT_END: ContextVar[float | None] = ContextVar("gmodstore_sdk_attempt_end", default=None)
+"""`time.monotonic()` instant by which the current attempt must be over (None: no limit); set by
+the drivers around each attempt, read by `_deadline.py`'s network backend."""
 
 ATTEMPT_STOP = "gmodstore_sdk.attempt_stop"
 """Request extension: the attempt's `Stop` (absent: no limit)."""

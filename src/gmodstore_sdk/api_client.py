@@ -21,8 +21,7 @@ from gmodstore_sdk._base import (
     Operation,
     Outcome,
 )
-from gmodstore_sdk._deadline import ATTEMPT_END, install_all
-from gmodstore_sdk._limits import ATTEMPT_STOP, body_limit, cut, expired
+from gmodstore_sdk._limits import ATTEMPT_END, ATTEMPT_STOP, body_limit, cut, expired
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import OpenApiException
 
@@ -71,7 +70,7 @@ class ApiClient(BaseApiClient):
         self._owns_http = http_client is None
         if http_client is None:
             http_client = httpx.Client(transport=transport, **self._http_options())
-            install_all(http_client)
+            _install_deadlines(http_client)
         self._http = http_client
         self._sleep = sleep if sleep is not None else time.sleep
 
@@ -167,7 +166,7 @@ class AsyncApiClient(BaseApiClient):
         self._owns_http = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(transport=transport, **self._http_options())
-            install_all(http_client)
+            _install_deadlines(http_client)
         self._http = http_client
         self._sleep = sleep if sleep is not None else _anyio_sleep
 
@@ -235,3 +234,9 @@ async def _anyio_sleep(seconds: float) -> None:
     import anyio  # imported on first use: anyio is an httpx dependency, but costs import time
 
     await anyio.sleep(seconds)
+
+
+def _install_deadlines(http_client: httpx.Client | httpx.AsyncClient) -> None:
+    from gmodstore_sdk._deadline import install_all  # imports httpcore, as the transport did
+
+    install_all(http_client)

@@ -314,3 +314,16 @@ def test_an_upload_with_a_per_call_timeout(request_timeout: Any, setting: str | 
     # An upload is not cut by attempt_timeout nor by seconds meant per phase; an explicit
     # Timeout(attempt=...) or the call's deadline still applies.
     assert (stop and stop[2]) == setting
+
+
+def test_importing_the_sdk_does_not_import_httpcore() -> None:
+    """The deadline backend loads with the first client, as httpx's own transport does."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gmodstore_sdk, gmodstore_sdk.api.product_purchases_api;"
+        "print('httpcore' in sys.modules, 'gmodstore_sdk._deadline' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
