@@ -186,7 +186,9 @@ def _print_demo(summary: DemoSummary, *, new: bool, url: str, database_url: str)
 )
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8765,
+    port: Annotated[
+        int, typer.Option(envvar="GMODSTORE_SANDBOX_PORT", help="TCP port (0: any free port).")
+    ] = 8765,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     rate_limit: Annotated[
         int,
