@@ -121,9 +121,24 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: Any, sock: socket.socket, *, on_ready: Callable[[], None], **options: Any) -> None:
-    """Run uvicorn on ``sock``; ``on_ready`` runs once the app has started and is listening."""
+def serve(
+    app: Any,
+    sock: socket.socket,
+    *,
+    on_ready: Callable[[], None],
+    workers: int = 1,
+    **options: Any,
+) -> None:
+    """Run uvicorn on ``sock``; ``on_ready`` runs once the app has started and is listening.
+
+    With ``workers`` > 1 each worker process builds the app from the environment
+    (``gmodstore_sandbox.app:create_app``); the socket listens already, so ``on_ready`` runs
+    before they start (connections wait in the backlog meanwhile).
+    """
+    import inspect
+
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -133,8 +148,23 @@ def serve(app: Any, sock: socket.socket, *, on_ready: Callable[[], None], **opti
                 sys.stdout.flush()
 
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(app, host=host, port=port, **options)
     try:
-        _Server(config).run(sockets=[sock])
+        if workers <= 1:
+            _Server(uvicorn.Config(app, host=host, port=port, **options)).run(sockets=[sock])
+            return
+        config = uvicorn.Config(
+            "gmodstore_sandbox.app:create_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            **options,
+        )
+        on_ready()
+        sys.stdout.flush()
+        if "target" in inspect.signature(Multiprocess).parameters:  # uvicorn < 0.30
+            Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()  # type: ignore[call-arg]
+        else:
+            Multiprocess(config, sockets=[sock]).run()
     finally:
         sock.close()

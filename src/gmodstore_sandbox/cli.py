@@ -12,6 +12,7 @@ each command imports the server stack itself.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from datetime import timedelta
@@ -22,6 +23,7 @@ import typer
 from gmodstore_cli.core import Group
 
 from ._help import examples
+from .content.cli import reviews_app
 from .webhooks.cli import purchases_app, webhooks_app
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(products_app, name="products")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(purchases_app, name="purchases")
+app.add_typer(reviews_app, name="reviews")
 
 
 DatabaseUrl = Annotated[
@@ -182,6 +185,7 @@ def _print_demo(summary: DemoSummary, *, new: bool, url: str, database_url: str)
         "serve --demo",
         "serve --port 9000 --database-url sqlite:///./dev.db --rate-limit 0",
         "serve --database-url postgresql://postgres@127.0.0.1:5432/sandbox --create-database",
+        "serve --workers 4 --database-url postgresql://postgres@127.0.0.1/sandbox",
     )
 )
 def serve(
@@ -212,6 +216,14 @@ def serve(
             "--create-database", help="Create the PostgreSQL database if it does not exist."
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port and the database (rate limit, cursor key "
+            "and webhook deliveries are shared through the database).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API under /api/v3 and /v3 (OpenAPI document at /openapi.json)."""
     from . import _serve
@@ -233,11 +245,15 @@ def serve(
     try:
         if demo:
             _seed_demo_once(settings.database_url, url=url, shown_url=database_url)
-        application = create_app(settings)
+        application = create_app(settings) if workers == 1 else None
     except BaseException:
         sock.close()
         raise
-    _serve.serve(application, sock, on_ready=ready, log_level="info")
+    if workers > 1:
+        # Each worker process builds its own app from the environment (GMODSTORE_SANDBOX_*).
+        os.environ["GMODSTORE_SANDBOX_DATABASE_URL"] = settings.database_url
+        os.environ["GMODSTORE_SANDBOX_RATE_LIMIT"] = str(settings.rate_limit)
+    _serve.serve(application, sock, on_ready=ready, workers=workers, log_level="info")
 
 
 def _seed_demo_once(database_url: str, *, url: str, shown_url: str) -> None:

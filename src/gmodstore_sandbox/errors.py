@@ -1,8 +1,12 @@
 """Every error response in one place, in the real API's shape.
 
-``{"message": ...}`` for 401/403/404/405/429/500, plus ``"errors": {field: [...]}`` for 400. Each
-response carries the ``X-RateLimit-*`` headers: the counted state when the token was verified,
-otherwise the uncounted window of `RateLimiter.peek`.
+``{"message": ...}`` for 401/403/404/405/413/415/429/500/503, plus ``"errors": {field: [...]}`` for
+400. Each response carries the ``X-RateLimit-*`` headers: the counted state when the token was
+verified, otherwise the uncounted window of `RateLimiter.peek`.
+
+Logging: a 500 is logged once, with its traceback, by `CatchAllMiddleware` (Starlette's own error
+middleware would log it a second time through uvicorn); a storage fault (503) is one WARNING line
+(the fault itself is logged where it is detected); a client that hangs up mid-body is one WARNING.
 """
 
 from __future__ import annotations
@@ -14,21 +18,27 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .exceptions import (
+    ClientGone,
     Forbidden,
     InvalidInput,
     NotFound,
+    PayloadTooLarge,
     RateLimited,
     SandboxError,
+    StorageUnavailable,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 from .ratelimit import RateLimiter, RateState
 from .schemas import dump_json
 
-__all__ = ["install_error_handlers"]
+__all__ = ["CatchAllMiddleware", "HeadAsGetMiddleware", "install_error_handlers"]
 
 logger = logging.getLogger("gmodstore_sandbox")
 
@@ -38,6 +48,10 @@ _STATUS: list[tuple[type[SandboxError], int]] = [
     (Forbidden, 403),
     (NotFound, 404),
     (RateLimited, 429),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (StorageUnavailable, 503),
+    (ClientGone, 400),
 ]
 
 _HTTP_MESSAGES = {404: "Not Found.", 405: "Method Not Allowed."}
@@ -69,7 +83,21 @@ async def _sandbox_error(request: Request, exc: Exception) -> Response:
         body["errors"] = exc.errors
     if isinstance(exc, RateLimited):
         headers = exc.state.headers()
+    if isinstance(exc, StorageUnavailable):
+        logger.warning("503 for %s %s: %s", request.method, request.url.path, exc.message)
+        headers = {"Retry-After": "1"}
+    if isinstance(exc, ClientGone):
+        logger.warning("client disconnected mid-request: %s %s", request.method, request.url.path)
     return _respond(request, status, body, headers)
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    from .storage.db import is_storage_fault
+
+    reason = is_storage_fault(exc)
+    if reason is None:
+        raise exc  # a bug, not a fault: CatchAllMiddleware logs it and answers 500
+    return await _sandbox_error(request, StorageUnavailable(reason))
 
 
 def _allowed_methods(request: Request) -> str:
@@ -79,7 +107,9 @@ def _allowed_methods(request: Request) -> str:
     for pattern, route_methods in table:
         if pattern.match(request.url.path):
             methods |= route_methods
-    return ", ".join(sorted(methods - {"HEAD"}))
+    if "GET" in methods:
+        methods.add("HEAD")  # served by HeadAsGetMiddleware
+    return ", ".join(sorted(methods))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -100,9 +130,55 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _respond(request, 400, {"message": "The given data was invalid.", "errors": errors})
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    logger.exception("unhandled error", exc_info=exc)
-    return _respond(request, 500, {"message": "Server Error."})
+class CatchAllMiddleware:
+    """Answer an unhandled exception with the JSON 500, logging it exactly once.
+
+    Installed innermost of the user middleware, so the exception never reaches Starlette's
+    `ServerErrorMiddleware`, which would re-raise it for uvicorn to log again.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            request = Request(scope)
+            logger.exception("500 for %s %s", request.method, request.url.path, exc_info=exc)
+            if not started:
+                response = _respond(request, 500, {"message": "Server Error."})
+                await response(scope, receive, send)
+
+
+class HeadAsGetMiddleware:
+    """``HEAD`` wherever ``GET`` works: run the GET route, send its headers without the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def install_error_handlers(app: FastAPI, *, routes: Iterable[tuple[str, set[str]]]) -> None:
@@ -111,4 +187,6 @@ def install_error_handlers(app: FastAPI, *, routes: Iterable[tuple[str, set[str]
     app.add_exception_handler(SandboxError, _sandbox_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _server_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)

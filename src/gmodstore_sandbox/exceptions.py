@@ -5,7 +5,11 @@ SandboxError
 ├── RateLimited          the token used up its window (.state)
 ├── Forbidden            ├── NotTeamMember   └── MissingScope (.scope)
 ├── NotFound             ├── ProductNotFound └── PurchaseNotFound
-└── InvalidInput         .errors: field -> messages
+├── InvalidInput         .errors: field -> messages
+├── PayloadTooLarge      the body is over the route's limit (413, .limit)
+├── UnsupportedMediaType the body is not JSON (415)
+├── ClientGone           the client disconnected before its request was read
+└── StorageUnavailable   the database is read-only, locked, deleted or busy (503)
 """
 
 from __future__ import annotations
@@ -16,16 +20,20 @@ if TYPE_CHECKING:
     from .ratelimit import RateState
 
 __all__ = [
+    "ClientGone",
     "Forbidden",
     "InvalidInput",
     "MissingScope",
     "NotFound",
     "NotTeamMember",
+    "PayloadTooLarge",
     "ProductNotFound",
     "PurchaseNotFound",
     "RateLimited",
     "SandboxError",
+    "StorageUnavailable",
     "Unauthenticated",
+    "UnsupportedMediaType",
 ]
 
 
@@ -90,3 +98,27 @@ class InvalidInput(SandboxError):
                 message += f" (and {extra} more error{'s' if extra > 1 else ''})"
         super().__init__(message)
         self.errors = errors
+
+
+class PayloadTooLarge(SandboxError):
+    """The request body is larger than the route accepts (checked before buffering it)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than the limit of {limit} bytes.")
+        self.limit = limit
+
+
+class UnsupportedMediaType(SandboxError):
+    message = "The request body must be JSON (Content-Type: application/json)."
+
+
+class ClientGone(SandboxError):
+    """The client went away mid-request: nobody is left to answer (logged as one WARNING)."""
+
+    message = "The client disconnected before sending its whole request."
+
+
+class StorageUnavailable(SandboxError):
+    """The database cannot serve this request right now; retrying later may succeed."""
+
+    message = "The database is unavailable; try again."

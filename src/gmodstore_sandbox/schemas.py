@@ -7,17 +7,35 @@ the models would only re-validate data the database already guarantees.
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
 
 from .exceptions import InvalidInput
+from .params import (
+    filters,
+    parse_bool_list,
+    parse_per_page,
+    parse_uuid,
+    parse_uuid_list,
+    unique_query,
+)
+
+T = TypeVar("T")
 
 __all__ = [
     "DEFAULT_PER_PAGE",
@@ -38,22 +56,40 @@ __all__ = [
 
 DEFAULT_PER_PAGE = 24
 MAX_PER_PAGE = 100
-MAX_FILTER_VALUES = 100
+
+
+def _canonical_uuid(value: object) -> object:
+    # The same spelling paths and filters accept: no braces, ``urn:uuid:`` or undashed hex.
+    if isinstance(value, uuid.UUID):  # built in Python (service tests, admin), not parsed
+        return value
+    if not isinstance(value, str) or parse_uuid(value) is None:
+        raise ValueError("not a canonical UUID")
+    return value
+
+
+CanonicalUUID = Annotated[uuid.UUID, BeforeValidator(_canonical_uuid)]
 
 
 class PurchaseCreate(BaseModel):
     """Body of ``POST .../purchases`` (``NewProductPurchasePayload``)."""
 
     model_config = ConfigDict(title="NewProductPurchasePayload", strict=True)
-    user_id: uuid.UUID = Field(alias="userId")
+    user_id: CanonicalUUID = Field(alias="userId")
 
 
 class PurchaseUpdate(BaseModel):
     """Body of ``PUT .../purchases/{purchase}`` (``UpdateProductPurchasePayload``)."""
 
     model_config = ConfigDict(title="UpdateProductPurchasePayload", strict=True)
-    # Documented as the reference does; an explicit null is tolerated and means "no change".
     revoked: Annotated[StrictBool | None, WithJsonSchema({"type": "boolean"})] = None
+    """Absent: no change. An explicit ``null`` is refused: the schema says boolean."""
+
+    @field_validator("revoked", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("null is not a boolean")
+        return value
 
 
 class PurchaseOut(BaseModel):
@@ -122,21 +158,6 @@ def dump_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
 
-_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
-
-
-def parse_uuid(value: str) -> uuid.UUID | None:
-    """The UUID spelled by `value`, or None (path ids that are not UUIDs are simply unknown).
-
-    Only the canonical 8-4-4-4-12 spelling (JSON Schema's ``uuid`` format) is accepted: Python's
-    `uuid.UUID` would also take ``{...}``, ``urn:uuid:...`` and undashed hex, which would give one
-    resource several URLs.
-    """
-    if _CANONICAL_UUID.fullmatch(value) is None:
-        return None
-    return uuid.UUID(value)
-
-
 _MALFORMED = InvalidInput({"body": ["The request body must be valid JSON."]}, "Malformed JSON.")
 
 _MESSAGES = {
@@ -179,73 +200,38 @@ def parse_update(body: bytes) -> PurchaseUpdate:
         raise _validation_errors(exc) from None
 
 
-def _split(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def _parse_uuid_list(
-    field: str, value: str, errors: dict[str, list[str]]
-) -> tuple[uuid.UUID, ...] | None:
-    items = _split(value)
-    if not items:
-        return None
-    if len(items) > MAX_FILTER_VALUES:
-        errors[field] = [f"The {field} filter accepts at most {MAX_FILTER_VALUES} values."]
-        return None
-    parsed = [parse_uuid(item) for item in items]
-    if any(p is None for p in parsed):
-        errors[field] = [f"Each {field} value must be a valid UUID."]
-        return None
-    return tuple(p for p in parsed if p is not None)
-
-
-def _parse_revoked(value: str, errors: dict[str, list[str]]) -> bool | None:
-    seen: set[bool] = set()
-    for item in _split(value):
-        flag = {"true": True, "1": True, "false": False, "0": False}.get(item.lower())
-        if flag is None:
-            errors["filter.revoked"] = ["Each filter.revoked value must be true or false."]
-            return None
-        seen.add(flag)
-    return seen.pop() if len(seen) == 1 else None
-
-
-def _parse_per_page(value: str, errors: dict[str, list[str]]) -> int:
-    if value == "":
-        return DEFAULT_PER_PAGE
-    if not (value.isascii() and value.isdigit() and len(value) <= 10):
-        errors["perPage"] = ["The per page field must be an integer."]
-        return DEFAULT_PER_PAGE
-    per_page = int(value)
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        errors["perPage"] = [f"The per page field must be between 1 and {MAX_PER_PAGE}."]
-        return DEFAULT_PER_PAGE
-    return per_page
-
-
 def parse_list_params(items: Iterable[tuple[str, str]]) -> ListParams:
     """Parse the list query (``perPage``, ``cursor``, ``filter[...]``); raises `InvalidInput`.
 
-    Repeated parameters: the last one wins. Unknown ``filter[...]`` keys are rejected.
+    Strict (`gmodstore_sandbox.params`): a repeated parameter, a malformed or unknown filter and
+    an empty filter value are refused. Every faulty parameter is named in one 400.
     """
-    query = dict(items)
+    query = unique_query(items)
     errors: dict[str, list[str]] = {}
-    per_page = _parse_per_page(query.get("perPage", ""), errors)
+
+    def attempt(parse: Callable[[], T], fallback: T) -> T:
+        try:
+            return parse()
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+            return fallback
+
+    per_page = attempt(
+        lambda: parse_per_page(
+            query.get("perPage"), default=DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE
+        ),
+        DEFAULT_PER_PAGE,
+    )
     cursor = query.get("cursor") or None
-    revoked: bool | None = None
-    user_ids = product_ids = None
-    for key, value in query.items():
-        if not key.startswith("filter["):
-            continue
-        if key == "filter[revoked]":
-            revoked = _parse_revoked(value, errors)
-        elif key == "filter[userId]":
-            user_ids = _parse_uuid_list("filter.userId", value, errors)
-        elif key == "filter[productId]":
-            product_ids = _parse_uuid_list("filter.productId", value, errors)
-        else:
-            name = key[len("filter[") :].rstrip("]")[:100]
-            errors[f"filter.{name}"] = ["Unknown filter."]
+    empty: dict[str, str] = {}
+    given = attempt(lambda: filters(query, known=("revoked", "userId", "productId")), empty)
+    revoked = user_ids = product_ids = None
+    if "revoked" in given:
+        revoked = attempt(lambda: parse_bool_list("filter.revoked", given["revoked"]), None)
+    if "userId" in given:
+        user_ids = attempt(lambda: parse_uuid_list("filter.userId", given["userId"]), None)
+    if "productId" in given:
+        product_ids = attempt(lambda: parse_uuid_list("filter.productId", given["productId"]), None)
     if errors:
         raise InvalidInput(errors)
     return ListParams(per_page, cursor, revoked, user_ids, product_ids)

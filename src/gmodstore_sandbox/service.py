@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -39,7 +38,6 @@ from .schemas import (
     ListParams,
     PurchaseCreate,
     PurchaseUpdate,
-    dump_json,
     parse_uuid,
     purchase_dict,
 )
@@ -47,6 +45,7 @@ from .storage import repository as repo
 from .storage.cursor import Cursor, CursorCodec, InvalidCursor, query_binding
 from .storage.db import WRITE
 from .storage.tables import utcnow
+from .webhooks import events
 
 __all__ = ["READ", "WRITE_SCOPE", "Principal", "PurchaseService", "hash_token", "list_binding"]
 
@@ -88,7 +87,7 @@ class PurchaseService:
 
     Args:
         engine: where the tables live.
-        codec: signs and checks pagination cursors.
+        codec: signs and checks pagination cursors (None: set `codec` before listing).
         token_cache_seconds: how long a verified token is trusted without a database read.
     """
 
@@ -96,13 +95,14 @@ class PurchaseService:
         self,
         *,
         engine: Engine,
-        codec: CursorCodec,
+        codec: CursorCodec | None,
         token_cache_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
         self._hot = repo.HotQueries(engine)
-        self._codec = codec
+        self.codec = codec
+        """Signs cursors; None until the app's startup loads the database's key."""
         self._cache_seconds = token_cache_seconds
         self._clock = clock
         self._cache: dict[str, tuple[float, Principal]] = {}
@@ -142,6 +142,16 @@ class PurchaseService:
         if principal.expires_at is not None and principal.expires_at <= utcnow():
             raise Unauthenticated("The access token has expired.")
 
+    def authorize(self, principal: Principal, *, product: str, scope: str) -> None:
+        """Check access to `product` (404 unknown product, 403 not a member or missing `scope`).
+
+        Routes call it before reading a request body; the write itself checks again inside its
+        transaction.
+        """
+        product_id = _product_id(product)
+        with self.engine.connect() as conn:
+            self._authorize(conn, principal, product_id, scope)
+
     # --- operations ------------------------------------------------------------------------
 
     def get_purchase(self, principal: Principal, *, product: str, purchase: str) -> dict[str, Any]:
@@ -172,7 +182,7 @@ class PurchaseService:
                 prev = nxt = None
             else:
                 rows, prev, nxt = self._page(conn, product_id, query, cursor)
-        encode = self._codec.encode
+        encode = self._cursors().encode
         return {
             "data": [purchase_dict(row) for row in rows],
             "cursors": {
@@ -254,11 +264,16 @@ class PurchaseService:
         assert row is not None
         return row.team_id  # type: ignore[no-any-return]
 
+    def _cursors(self) -> CursorCodec:
+        if self.codec is None:
+            raise RuntimeError("the cursor key is loaded at app startup (lifespan)")
+        return self.codec
+
     def _decode_cursor(self, token: str | None, binding: bytes) -> Cursor | None:
         if token is None:
             return None
         try:
-            return self._codec.decode(token, binding=binding)
+            return self._cursors().decode(token, binding=binding)
         except InvalidCursor as exc:
             raise InvalidInput({"cursor": [str(exc)]}) from None
 
@@ -318,13 +333,4 @@ def _check_access(row: Any, principal: Principal, scope: str) -> None:
 def _outbox(
     conn: Connection, event_type: str, data: dict[str, Any], team_id: uuid.UUID, now: datetime
 ) -> None:
-    repo.insert_outbox_event(
-        conn,
-        event_type=event_type,
-        purchase_id=data["id"],
-        product_id=data["productId"],
-        team_id=team_id,
-        # Exactly the API's JSON, so a webhook body matches what GET returns.
-        payload={"eventType": event_type, "data": orjson.loads(dump_json(data))},
-        now=now,
-    )
+    events.emit(conn, event_type, team_id=team_id, data=data, now=now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,7 +26,16 @@ class Settings(BaseSettings):
     rate_limit_window: float = Field(default=60.0, gt=0)
     """Length of the fixed rate-limit window, in seconds."""
     cursor_secret: SecretStr | None = None
-    """HMAC key for pagination cursors. Unset: a random key per process (cursors die on restart)."""
+    """HMAC key for pagination cursors. Unset: a random key generated once and stored in the
+    database, so every process on it (``serve --workers N``) and every restart accepts them."""
+    auth_failure_limit: int = Field(default=30, ge=0)
+    """Failed token checks per client address per rate-limit window before 429 (0: no limit)."""
+    json_body_limit: int = Field(default=1_000_000, ge=1)
+    """Largest JSON request body, in bytes (413 beyond; uploads declare their own limits)."""
+    write_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a write may wait for a write slot, and then for the database lock, before 503."""
+    max_concurrent_writes: int = Field(default=4, ge=1)
+    """Writes handed to worker threads at once; more wait on the event loop (reads never do)."""
     token_cache_seconds: float = Field(default=5.0, ge=0)
     """How long a verified token stays cached in memory (0 disables the cache)."""
     create_tables: bool = True
@@ -40,7 +51,19 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=5, ge=1)
     """Tries per webhook delivery before it is marked failed."""
     webhook_timeout: float = Field(default=10.0, gt=0)
-    """Seconds a webhook receiver has to answer."""
+    """Wall-clock deadline of one webhook attempt (connect, send, answer), in seconds."""
+    webhook_lease_margin: float = Field(default=30.0, gt=0)
+    """Seconds a claimed webhook delivery stays leased beyond its deadline (multi-process)."""
+    # Uploaded files (gmodstore_sandbox.content). Defaults: the spec's limits read as kilobytes.
+    files_dir: Path | None = None
+    """Where uploads are kept; unset: beside the SQLite file (``sandbox-files`` for ``sandbox.db``),
+    ``./sandbox-files`` for PostgreSQL."""
+    max_version_bytes: int = Field(default=75_000 * 1024, ge=1)
+    max_image_bytes: int = Field(default=8_000 * 1024, ge=1)
+    max_video_bytes: int = Field(default=8_000 * 1024, ge=1)
+    max_header_bytes: int = Field(default=5_000 * 1024, ge=1)
+    download_link_seconds: float = Field(default=300.0, gt=0)
+    """Lifetime of a one-time version download link."""
 
     @field_validator("rate_limit", mode="before")
     @classmethod

@@ -7,13 +7,16 @@
 ...     api = product_purchases_api.ProductPurchasesApi(api_client)
 ...     api.has_active_purchase(product_id, user_id)
 
-See `ApiClient`, `AsyncApiClient`, `api.product_purchases_api` and `model`.
+Every API class on one client: `with gmodstore_sdk.GmodStore() as gs: gs.users.get_user(...)`.
+See `ApiClient`, `AsyncApiClient`, `GmodStore`, `api` (one module per tag) and `model`.
 """
 
 from __future__ import annotations
 
 from gmodstore_sdk._base import ApiResponse
+from gmodstore_sdk._facade import AsyncGmodStore, GmodStore
 from gmodstore_sdk._retry import RateLimit
+from gmodstore_sdk._transfer_errors import DownloadError, UploadError
 from gmodstore_sdk._types import NOT_GIVEN, NotGiven
 from gmodstore_sdk._version import __version__
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
@@ -46,9 +49,12 @@ __all__ = [
     "ApiTypeError",
     "ApiValueError",
     "AsyncApiClient",
+    "AsyncGmodStore",
     "BadRequestException",
     "Configuration",
+    "DownloadError",
     "ForbiddenException",
+    "GmodStore",
     "NotFoundException",
     "NotGiven",
     "NotTheApiError",
@@ -57,5 +63,6 @@ __all__ = [
     "RateLimitException",
     "ServiceException",
     "UnauthorizedException",
+    "UploadError",
     "__version__",
 ]

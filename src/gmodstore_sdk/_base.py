@@ -44,6 +44,7 @@ from gmodstore_sdk.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from gmodstore_sdk._uploads import MultipartBody
     from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
 
 # Re-exported: api_client.py and api/_operations.py import them from here.
@@ -228,6 +229,8 @@ class BaseApiClient:
             wait = self._limiter.reserve(now)
 
     def _build(self, op: Operation[Any]) -> httpx.Request:
+        if op.content is not None and not isinstance(op.content, bytes):
+            return self._build_streamed(op, op.content)
         timeout = op.timeout
         if isinstance(timeout, NotGiven):
             return self._http.build_request(
@@ -236,6 +239,18 @@ class BaseApiClient:
         return self._http.build_request(
             op.method, op.url, content=op.content, headers=op.headers, timeout=timeout
         )
+
+    def _build_streamed(self, op: Operation[Any], body: MultipartBody) -> httpx.Request:
+        # httpx would wrap an iterable `content` in a sync-only stream; the body is a byte stream
+        # for both clients, so it is attached as the request's stream, with its own headers.
+        headers = {**(op.headers or {}), **body.headers}
+        timeout = op.timeout
+        if isinstance(timeout, NotGiven):
+            request = self._http.build_request(op.method, op.url, headers=headers)
+        else:
+            request = self._http.build_request(op.method, op.url, headers=headers, timeout=timeout)
+        request.stream = body
+        return request
 
     def _observe(
         self, op: Operation[Any], response: httpx.Response, started: float | None, attempt: int
@@ -335,7 +350,9 @@ class BaseApiClient:
     # -- responses and errors ---------------------------------------------------------------------
 
     def _parse(self, op: Operation[M], response: httpx.Response) -> M:
-        wrong_host = not_the_api(response, operation=f"{op.method} {op.path}")
+        # A 204 to an operation documented to answer nothing (`NoContent`) has no JSON to sniff.
+        empty = response.status_code == 204 and getattr(op.model, "accepts_no_content", False)
+        wrong_host = None if empty else not_the_api(response, operation=f"{op.method} {op.path}")
         if wrong_host is not None:
             raise wrong_host
         try:

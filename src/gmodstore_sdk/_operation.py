@@ -16,6 +16,7 @@ from gmodstore_sdk._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from gmodstore_sdk._models import BaseModel
+    from gmodstore_sdk._uploads import MultipartBody
     from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
 
 __all__ = ["M", "Action", "ApiResponse", "Flow", "Operation", "Outcome", "url_factory"]
@@ -53,7 +54,7 @@ class Operation(Generic[M]):
         model: type[M],
         *,
         scope: str,
-        content: bytes | None = None,
+        content: bytes | MultipartBody | None = None,
         headers: dict[str, str] | None = None,
         timeout: httpx.Timeout | NotGiven = NOT_GIVEN,
         lookup: Operation[ListProductPurchasesResponse] | None = None,
@@ -66,6 +67,7 @@ class Operation(Generic[M]):
         self.scope = scope
         """The token scope the call needs, named in the 403 message."""
         self.content = content
+        """The body: bytes, or a `MultipartBody` streamed from disk (read again on each retry)."""
         self.headers = headers
         self.timeout = timeout
         self.lookup = lookup

@@ -13,6 +13,10 @@ HMAC-SHA256, keyed with the base64-decoded part of the `whsec_...` secret, over
 That is why `verify` takes `bytes`: a body that went through `json.loads` / `json.dumps` (or a
 framework's parsed JSON) no longer has the bytes that were signed.
 
+Every event type of the API has its class (`TicketCreatedEvent`, `ProductVersionUpdatedEvent`,
+...; generated into `gmodstore_sdk.model.webhook_events`); an event type this SDK does not know
+yet parses as the base `WebhookEvent`, with `data` as decoded JSON.
+
 This module is not imported by `gmodstore_sdk` itself; import it where you receive webhooks.
 Errors: `WebhookVerificationError` (a subclass of `gmodstore_sdk.exceptions.OpenApiException`),
 whose `reason` is a `WebhookVerificationReason`.
@@ -29,13 +33,40 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
 from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
-from gmodstore_sdk._models import BaseModel
 from gmodstore_sdk.exceptions import ApiTypeError, OpenApiException
-from gmodstore_sdk.model.product_purchase import ProductPurchase
+from gmodstore_sdk.model._webhook_event import WebhookEvent
+from gmodstore_sdk.model.webhook_events import (
+    EVENT_CLASSES,
+    ProductPurchaseCreatedEvent,
+    ProductPurchaseDeletedEvent,
+    ProductPurchaseRevokedEvent,
+    ProductPurchaseUnrevokedEvent,
+    ProductReviewCreatedEvent,
+    ProductReviewDeletedEvent,
+    ProductReviewUpdatedEvent,
+    ProductVersionCreatedEvent,
+    ProductVersionDeletedEvent,
+    ProductVersionUpdatedEvent,
+    TicketAttachmentCreatedEvent,
+    TicketAttachmentDeletedEvent,
+    TicketCreatedEvent,
+    TicketHeldEvent,
+    TicketHiddenEvent,
+    TicketLockedEvent,
+    TicketMessageCreatedEvent,
+    TicketMessageDeletedEvent,
+    TicketMessageRestoredEvent,
+    TicketMessageUpdatedEvent,
+    TicketTaggedEvent,
+    TicketUnheldEvent,
+    TicketUnhiddenEvent,
+    TicketUnlockedEvent,
+    TicketUntaggedEvent,
+)
 
 __all__ = [
     "ProductPurchaseCreatedEvent",
@@ -43,6 +74,27 @@ __all__ = [
     "ProductPurchaseEvent",
     "ProductPurchaseRevokedEvent",
     "ProductPurchaseUnrevokedEvent",
+    "ProductReviewCreatedEvent",
+    "ProductReviewDeletedEvent",
+    "ProductReviewUpdatedEvent",
+    "ProductVersionCreatedEvent",
+    "ProductVersionDeletedEvent",
+    "ProductVersionUpdatedEvent",
+    "TicketAttachmentCreatedEvent",
+    "TicketAttachmentDeletedEvent",
+    "TicketCreatedEvent",
+    "TicketHeldEvent",
+    "TicketHiddenEvent",
+    "TicketLockedEvent",
+    "TicketMessageCreatedEvent",
+    "TicketMessageDeletedEvent",
+    "TicketMessageRestoredEvent",
+    "TicketMessageUpdatedEvent",
+    "TicketTaggedEvent",
+    "TicketUnheldEvent",
+    "TicketUnhiddenEvent",
+    "TicketUnlockedEvent",
+    "TicketUntaggedEvent",
     "WebhookEvent",
     "WebhookVerificationError",
     "WebhookVerificationReason",
@@ -92,50 +144,6 @@ class WebhookVerificationError(OpenApiException):
         return f"{self.message} ({self.reason.value})"
 
 
-class WebhookEvent(BaseModel):
-    """Any verified webhook. Event types this SDK does not know yet parse as this class.
-
-    Known purchase events are subclasses: test with `isinstance` (or a `match` class pattern).
-    """
-
-    webhook_id: str
-    """The `webhook-id` header: the same on every retry of one message; de-duplicate on it."""
-    timestamp: datetime
-    """The `webhook-timestamp` header of this attempt (UTC)."""
-    event_type: str
-    """`eventType`, e.g. `"product_purchase.created"`."""
-    data: Any = None
-    """The event's payload, as decoded JSON for unknown event types."""
-
-
-class ProductPurchaseCreatedEvent(WebhookEvent):
-    """A product purchase was created (`product_purchase.created`)."""
-
-    event_type: Literal["product_purchase.created"]
-    data: ProductPurchase
-
-
-class ProductPurchaseRevokedEvent(WebhookEvent):
-    """A product purchase was revoked (`product_purchase.revoked`)."""
-
-    event_type: Literal["product_purchase.revoked"]
-    data: ProductPurchase
-
-
-class ProductPurchaseUnrevokedEvent(WebhookEvent):
-    """A revoked product purchase was restored (`product_purchase.unrevoked`)."""
-
-    event_type: Literal["product_purchase.unrevoked"]
-    data: ProductPurchase
-
-
-class ProductPurchaseDeletedEvent(WebhookEvent):
-    """A product purchase was deleted (`product_purchase.deleted`); `data` is its last state."""
-
-    event_type: Literal["product_purchase.deleted"]
-    data: ProductPurchase
-
-
 ProductPurchaseEvent = (
     ProductPurchaseCreatedEvent
     | ProductPurchaseRevokedEvent
@@ -144,34 +152,28 @@ ProductPurchaseEvent = (
 )
 """The typed purchase events."""
 
-_EVENT_CLASSES: dict[str, type[WebhookEvent]] = {
-    "product_purchase.created": ProductPurchaseCreatedEvent,
-    "product_purchase.revoked": ProductPurchaseRevokedEvent,
-    "product_purchase.unrevoked": ProductPurchaseUnrevokedEvent,
-    "product_purchase.deleted": ProductPurchaseDeletedEvent,
-}
 _UNKNOWN_TAG = "unknown"
 
 
 def _event_tag(value: Any) -> str:
     event_type = value.get("eventType") if isinstance(value, dict) else None
     return (
-        event_type if isinstance(event_type, str) and event_type in _EVENT_CLASSES else _UNKNOWN_TAG
+        event_type if isinstance(event_type, str) and event_type in EVENT_CLASSES else _UNKNOWN_TAG
     )
 
 
-_EVENT_ADAPTER: TypeAdapter[WebhookEvent] = TypeAdapter(
-    Annotated[
-        Union[  # noqa: UP007 (one tagged member per line reads better than `|`)
-            Annotated[ProductPurchaseCreatedEvent, Tag("product_purchase.created")],
-            Annotated[ProductPurchaseRevokedEvent, Tag("product_purchase.revoked")],
-            Annotated[ProductPurchaseUnrevokedEvent, Tag("product_purchase.unrevoked")],
-            Annotated[ProductPurchaseDeletedEvent, Tag("product_purchase.deleted")],
-            Annotated[WebhookEvent, Tag(_UNKNOWN_TAG)],
-        ],
-        Discriminator(_event_tag),
-    ]
-)
+# One tagged member per known event type (generated: model/webhook_events.py), plus the base
+# class for event types this SDK does not know yet.
+_EVENT_TYPE: Any = Annotated[
+    Union[  # noqa: UP007 (built from a table)
+        tuple(
+            [Annotated[cls, Tag(tag)] for tag, cls in EVENT_CLASSES.items()]
+            + [Annotated[WebhookEvent, Tag(_UNKNOWN_TAG)]]
+        )
+    ],
+    Discriminator(_event_tag),
+]
+_EVENT_ADAPTER: TypeAdapter[WebhookEvent] = TypeAdapter(_EVENT_TYPE)
 
 
 def verify(

@@ -52,7 +52,8 @@ def test_openapi_document(client: TestClient) -> None:
         for path, ops in doc["paths"].items()
         for method, op in ops.items()
     }
-    assert found == OPERATIONS
+    # Other areas (content, identity) document their own operations too.
+    assert found.items() >= OPERATIONS.items()
     assert doc["components"]["securitySchemes"] == {
         "PersonalAccessToken": {"type": "http", "scheme": "bearer"}
     }
@@ -87,7 +88,7 @@ def test_openapi_document(client: TestClient) -> None:
 def test_openapi_matches_reference_shapes(client: TestClient) -> None:
     ours = client.get("/openapi.json").json()
     ref = json.loads(reference_file(REFERENCE_NAME).read_text())
-    assert set(ours["paths"]) == set(ref["paths"])
+    assert set(ours["paths"]) >= set(ref["paths"])
     for path, ops in ref["paths"].items():
         for method, op in ops.items():
             assert ours["paths"][path][method]["operationId"] == op["operationId"]
@@ -153,7 +154,7 @@ def test_documentation_routes_carry_rate_headers(client: TestClient, path: str) 
     )
     assert "x-ratelimit-reset" in response.headers
     refused = client.post(path)
-    assert refused.status_code == 405 and refused.headers["allow"] == "GET"
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
     assert "x-ratelimit-remaining" in refused.headers
 
 
@@ -198,7 +199,7 @@ def test_docs_available(client: TestClient) -> None:
 
 
 SEGMENT = st.text(min_size=1, max_size=60).map(lambda s: quote(s, safe=""))
-OK = {200, 201, 400, 401, 403, 404, 405}
+OK = {200, 201, 400, 401, 403, 404, 405, 413, 415}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -523,4 +523,4 @@ def test_unknown_route(http: httpx.Client, path: str) -> None:
 def test_method_not_allowed(http: httpx.Client, sandbox: Sandbox, prefix: str) -> None:
     response = http.delete(purchases_path(prefix, sandbox.ids.product_id))
     assert_error(response, 405)
-    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}

@@ -164,7 +164,10 @@ def test_update_events(
     pid = str(created["id"])
     for revoked in (True, True, False, None, False):
         service.update_purchase(
-            owner, product=product, purchase=pid, payload=PurchaseUpdate(revoked=revoked)
+            owner,
+            product=product,
+            purchase=pid,
+            payload=PurchaseUpdate() if revoked is None else PurchaseUpdate(revoked=revoked),
         )
     assert [e for e, _ in outbox(engine, pid)] == [
         "product_purchase.created",

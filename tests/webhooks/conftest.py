@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine
 
 from gmodstore_sandbox.admin import SandboxSeed, seed_testing
-from gmodstore_sandbox.storage import repository as repo
 from gmodstore_sandbox.storage.db import WRITE, create_tables, make_engine
+from gmodstore_sandbox.webhooks import events
 from gmodstore_sandbox.webhooks import tables as _webhook_tables  # noqa: F401 (registers tables)
 
 
@@ -56,25 +56,20 @@ def write_event(
     team_id: str,
     at: datetime,
     revoked: bool = False,
+    user_id: str | None = None,
 ) -> dict:
-    """An outbox row as the service writes it (the worker only reads the outbox)."""
+    """An outbox row as the service writes it (the worker only reads the outbox).
+
+    The user defaults to one derived from the purchase id, the same for every event of it.
+    """
     data = {
         "id": purchase_id,
-        "userId": str(uuid.uuid4()),
+        "userId": user_id or str(uuid.uuid5(uuid.NAMESPACE_URL, purchase_id)),
         "productId": product_id,
         "revoked": revoked,
         "createdAt": "2026-11-25T12:00:00.000000Z",
         "updatedAt": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
-    payload = {"eventType": event_type, "data": data}
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        repo.insert_outbox_event(
-            conn,
-            event_type=event_type,
-            purchase_id=uuid.UUID(purchase_id),
-            product_id=uuid.UUID(product_id),
-            team_id=uuid.UUID(team_id),
-            payload=payload,
-            now=at,
-        )
-    return payload
+        events.emit(conn, event_type, team_id=uuid.UUID(team_id), data=data, now=at)
+    return {"eventType": event_type, "data": data}

@@ -15,11 +15,16 @@ from gmodstore_sdk.webhooks import WebhookEvent, WebhookVerificationError, verif
 
 
 class Receiver:
-    """Answers 500 to its first `fail_first` requests, then verifies and accepts (204)."""
+    """Answers 500 to its first `fail_first` requests, then verifies and accepts (204).
 
-    def __init__(self, *, fail_first: int = 0) -> None:
+    `fail_once` names event types whose first attempt (per webhook id) is answered 500.
+    """
+
+    def __init__(self, *, fail_first: int = 0, fail_once: frozenset[str] = frozenset()) -> None:
         self.secret = ""
         self.fail_first = fail_first
+        self.fail_once = fail_once
+        self._failed_once: set[str] = set()
         self.requests = 0
         self.events: list[WebhookEvent] = []
         """Verified events, de-duplicated by webhook id, in arrival order."""
@@ -67,6 +72,9 @@ class Receiver:
             except WebhookVerificationError as exc:
                 self.rejected.append(str(exc))
                 return 400
+            if event.event_type in self.fail_once and event.webhook_id not in self._failed_once:
+                self._failed_once.add(event.webhook_id)
+                return 500
             if event.webhook_id in self._seen:
                 self.duplicates += 1
             else:

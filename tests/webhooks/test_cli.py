@@ -41,15 +41,27 @@ def test_add_prints_the_secret_on_stdout(gm, engine, seed):
     assert endpoint.team_id == seed.ids.team_id
 
 
+HOOK = "http://127.0.0.1:9/hook"
+
+
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("url", "args", "message"),
     [
-        pytest.param(["--team", "nope"], "no team with id or name 'nope'", id="team"),
-        pytest.param(["--team", "Team A", "-e", "bought"], "unknown event type", id="event"),
+        pytest.param(HOOK, ["--team", "nope"], "no team with id or name 'nope'", id="team"),
+        pytest.param(HOOK, ["--team", "Team A", "-e", "bought"], "unknown event type", id="event"),
+        pytest.param(
+            "http://user:pass@127.0.0.1:9/hook",
+            ["--team", "Team A"],
+            "must not contain a user name or password",
+            id="userinfo",
+        ),
+        pytest.param(
+            "http://127.0.0.1:70000/hook", ["--team", "Team A"], "invalid port", id="port"
+        ),
     ],
 )
-def test_add_rejects_bad_input(gm, args, message):
-    result = gm("webhooks", "add", "http://127.0.0.1:9/hook", *args)
+def test_add_rejects_bad_input(gm, url, args, message):
+    result = gm("webhooks", "add", url, *args)
     assert result.exit_code == 1
     assert message in result.stderr
     assert result.stdout == ""

@@ -308,6 +308,17 @@ def test_delete_purchase_writes_the_deleted_event(engine, seed, clock):
         pytest.param({"url": "ftp://127.0.0.1/x"}, "must be http:// or https://", id="scheme"),
         pytest.param({"url": "http://"}, "must be http:// or https://", id="no-host"),
         pytest.param({"url": "http://[::1"}, "invalid URL", id="invalid"),
+        pytest.param(
+            {"url": "http://user:pw@127.0.0.1:9/x"}, "must not contain a user name", id="userinfo"
+        ),
+        pytest.param({"url": "https://token@example.com/x"}, "must not contain a user", id="user"),
+        pytest.param({"url": "http://127.0.0.1:0/x"}, "invalid port '0'", id="port-0"),
+        pytest.param({"url": "http://127.0.0.1:65536/x"}, "invalid port '65536'", id="port-big"),
+        pytest.param({"url": "http://127.0.0.1:/x"}, "invalid port ''", id="port-empty"),
+        pytest.param({"url": "http://127.0.0.1:x9/x"}, "invalid URL", id="port-text"),
+        pytest.param({"url": "http://127.0.0.1/a b"}, "spaces or control", id="space"),
+        pytest.param({"url": "http://127.0.0.1/a\r\nX: y"}, "spaces or control", id="crlf"),
+        pytest.param({"url": "http://h/" + "a" * 2000}, "longer than 2000", id="long"),
         pytest.param({"event_types": ["purchase.made"]}, "unknown event type", id="event"),
     ],
 )
@@ -387,16 +398,16 @@ def test_background_thread_delivers_and_survives_errors(engine, seed, monkeypatc
     worker = WebhookWorker(
         engine, WorkerConfig(poll_interval=0.01), transport=httpx.MockTransport(receiver)
     )
-    real_run_once = worker.run_once
+    real_due = store.due_deliveries
     calls = []
 
-    def flaky_run_once() -> int:
+    def flaky_due(*args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("database is locked")
-        return real_run_once()
+        return real_due(*args, **kwargs)
 
-    monkeypatch.setattr(worker, "run_once", flaky_run_once)
+    monkeypatch.setattr(store, "due_deliveries", flaky_due)
     worker.start()
     worker.start()  # idempotent
     deadline = time.monotonic() + 5
@@ -499,3 +510,142 @@ def test_background_thread_keeps_going_while_the_outbox_has_a_backlog(engine, se
         time.sleep(0.01)
     worker.stop()
     assert [e[2] for e in receiver.events()] == [seed.ids.purchase_ids[0]]
+
+
+def test_events_of_one_product_and_user_are_ordered_across_purchases(engine, seed, clock):
+    """Delete P1, grant the same user P2: P2's created waits for P1's deleted, even if that
+    one fails first; another user's events are not held up."""
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    user, other_user = str(uuid.uuid4()), str(uuid.uuid4())
+    p1, p2, p3 = (str(uuid.uuid4()) for _ in range(3))
+    event(engine, seed, clock, DELETED, p1, user_id=user)
+    event(engine, seed, clock, CREATED, p2, user_id=user)
+    event(engine, seed, clock, CREATED, p3, user_id=other_user)
+    receiver = Receiver(500)  # the first request (P1's deleted) fails
+    worker = worker_for(engine, receiver, clock)
+    assert worker.run_once() == 2  # P1's deleted and the other user's created
+    assert worker.run_once() == 0  # P2's created waits for the retry of P1's deleted
+    clock.advance(retry_delay(CONFIG, 1))
+    assert worker.run_once() == 1
+    assert worker.run_once() == 1
+    worker.stop()
+    sent = [e[1:] for e in receiver.events()]
+    assert sorted(sent[:2]) == sorted([(DELETED, p1), (CREATED, p3)])
+    assert sent[2:] == [(DELETED, p1), (CREATED, p2)]
+
+
+def test_only_the_lease_holder_records_an_attempt(engine, seed, clock):
+    """A worker whose lease ran out (another one took the delivery) cannot record over it."""
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    event(engine, seed, clock, CREATED)
+    now = clock()
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        store.fan_out(conn, now=now, grace=timedelta(seconds=60), limit=100)
+        [due] = store.due_deliveries(conn, now=now, limit=10, per_endpoint=4)
+        lease = now + timedelta(seconds=1)
+        assert store.claim_deliveries(
+            conn, delivery_ids=[due.id], now=now, lease_until=lease, lease_token="first"
+        ) == {due.id}
+        assert store.due_deliveries(conn, now=now, limit=10, per_endpoint=4) == []
+        assert not store.claim_deliveries(
+            conn, delivery_ids=[due.id], now=now, lease_until=lease, lease_token="second"
+        )
+        later = now + timedelta(seconds=2)
+        assert store.claim_deliveries(
+            conn, delivery_ids=[due.id], now=later, lease_until=later, lease_token="second"
+        ) == {due.id}
+        record = {
+            "delivery_id": due.id,
+            "attempt": 1,
+            "url": "http://127.0.0.1:9/hook",
+            "started_at": now,
+            "duration_ms": 5,
+            "status_code": 204,
+            "error": None,
+            "delivered": True,
+            "retry_at": None,
+            "now": later,
+        }
+        assert store.record_attempt(conn, lease_token="first", **record) is False
+        assert (
+            store.release_deliveries(conn, delivery_ids=[due.id], lease_token="first", now=now) == 0
+        )
+        assert store.record_attempt(conn, lease_token="second", **record) is True
+    assert deliveries(engine) == [(CREATED, "delivered", 1)]
+
+
+def test_a_busy_endpoint_does_not_fill_the_batch(engine, seed, clock):
+    slow = admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/slow")
+    clock.advance(1)
+    for _ in range(6):
+        event(engine, seed, clock, CREATED, str(uuid.uuid4()))
+    fast = admin.add_endpoint(engine, team="Team B", url="http://127.0.0.1:9/fast")
+    other_team = {"team_id": seed.ids.other_team_id, "product_id": seed.ids.other_team_product_id}
+    event(engine, seed, clock, CREATED, str(uuid.uuid4()), **other_team)
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        store.fan_out(conn, now=clock(), grace=timedelta(seconds=60), limit=100)
+    with engine.connect() as conn:
+        rows = store.due_deliveries(conn, now=clock(), limit=3, per_endpoint=2)
+        assert [r.url for r in rows] == [slow.url, slow.url, fast.url]
+        skipped = store.due_deliveries(
+            conn, now=clock(), limit=3, per_endpoint=2, skip_endpoints=[uuid.UUID(slow.id)]
+        )
+        assert [r.url for r in skipped] == [fast.url]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8001/hook",
+        "http://localhost/hook",
+        "http://10.0.0.5:65535/hook?a=1:2",
+        "http://192.168.1.20/hook",
+        "https://[::1]:8443/hook",
+        "https://example.com/path@with:colon",
+    ],
+)
+def test_loopback_and_private_urls_are_allowed(engine, seed, url):
+    assert admin.add_endpoint(engine, team="Team A", url=url).url == url
+
+
+def test_a_url_with_credentials_never_gets_basic_auth(engine, seed, clock):
+    """Registration refuses it, so no delivery can carry ``Authorization: Basic``."""
+    with pytest.raises(admin.WebhookAdminError):
+        admin.add_endpoint(engine, team="Team A", url="http://user:pass@127.0.0.1:9/hook")
+    assert admin.list_endpoints(engine) == []
+
+
+def test_tables_of_an_older_sandbox_get_the_new_columns(tmp_path, clock):
+    """A database whose webhook tables predate ordering keys, leases and attempt URLs."""
+    from sqlalchemy import inspect, text
+
+    from gmodstore_sandbox.admin import seed_testing
+    from gmodstore_sandbox.storage.db import create_tables, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}", pool_size=2)
+    create_tables(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_webhook_deliveries_ordering"))
+        for table, column in [
+            ("webhook_deliveries", "ordering_key"),
+            ("webhook_deliveries", "lease_token"),
+            ("webhook_attempts", "url"),
+        ]:
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    seed = seed_testing(engine, purchases=2, free_users=1, other_purchases=1)
+    create_tables(engine)  # what the server does at startup
+    columns = {c["name"] for c in inspect(engine).get_columns("webhook_deliveries")}
+    assert {"ordering_key", "lease_token"} <= columns
+    indexes = {i["name"] for i in inspect(engine).get_indexes("webhook_deliveries")}
+    assert "ix_webhook_deliveries_ordering" in indexes
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    event(engine, seed, clock, CREATED)
+    receiver = Receiver()
+    worker = worker_for(engine, receiver, clock)
+    assert worker.run_once() == 1
+    worker.stop()
+    assert deliveries(engine) == [(CREATED, "delivered", 1)]
+    engine.dispose()

@@ -2,11 +2,13 @@
 
 A cursor is 33 bytes, base64url without padding (44 characters):
 
-    direction (1: b"a" after, b"b" before) | seq (8, big-endian) | query binding (8) | HMAC (16)
+    direction (1: b"a" after, b"b" before) | sealed seq (8) | query binding (8) | HMAC (16)
 
-The binding is a digest of the product and the filters, so a cursor cannot be replayed against
-another product or filter set; the HMAC-SHA256 tag makes any edit detectable. Both failures raise
-`InvalidCursor`.
+The seq is sealed with a keyed 64-bit permutation (an 8-round Feistel network over HMAC-SHA256), so
+a cursor does not show the store-wide sequence number - which would tell any client how many
+purchases every team has had - nor how far apart two cursors are. The binding is a digest of the
+product and the filters, so a cursor cannot be replayed against another product or filter set;
+the HMAC-SHA256 tag makes any edit detectable. Both failures raise `InvalidCursor`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ _CODES: dict[Direction, bytes] = {"after": b"a", "before": b"b"}
 _BODY = struct.Struct(">cQ8s")
 _MAC_LEN = 16
 _TOKEN_LEN = 44
+_ROUNDS = 8
+_HALF = 0xFFFFFFFF
 
 
 class InvalidCursor(ValueError):
@@ -60,12 +64,29 @@ class CursorCodec:
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
+        self._seal_key = hmac.new(secret, b"gmodstore-sandbox cursor seq", hashlib.sha256).digest()
 
     def _mac(self, body: bytes) -> bytes:
         return hmac.new(self._secret, body, hashlib.sha256).digest()[:_MAC_LEN]
 
+    def _round(self, index: int, half: int) -> int:
+        data = bytes((index,)) + half.to_bytes(4, "big")
+        return int.from_bytes(hmac.new(self._seal_key, data, hashlib.sha256).digest()[:4], "big")
+
+    def _seal(self, seq: int) -> int:
+        left, right = seq >> 32, seq & _HALF
+        for index in range(_ROUNDS):
+            left, right = right, left ^ self._round(index, right)
+        return (left << 32) | right
+
+    def _unseal(self, sealed: int) -> int:
+        left, right = sealed >> 32, sealed & _HALF
+        for index in reversed(range(_ROUNDS)):
+            left, right = right ^ self._round(index, left), left
+        return (left << 32) | right
+
     def encode(self, cursor: Cursor, *, binding: bytes) -> str:
-        body = _BODY.pack(_CODES[cursor.direction], cursor.seq, binding)
+        body = _BODY.pack(_CODES[cursor.direction], self._seal(cursor.seq), binding)
         return base64.urlsafe_b64encode(body + self._mac(body)).decode().rstrip("=")
 
     def decode(self, token: str, *, binding: bytes) -> Cursor:
@@ -86,4 +107,4 @@ class CursorCodec:
             raise InvalidCursor("The cursor is invalid.")
         if not hmac.compare_digest(bound, binding):
             raise InvalidCursor("The cursor does not belong to this product and filter.")
-        return Cursor(_DIRECTIONS[code], seq)
+        return Cursor(_DIRECTIONS[code], self._unseal(seq))

@@ -1,60 +1,230 @@
-"""Engine construction: SQLite pragmas and transaction modes, PostgreSQL pool sizing."""
+"""Engine construction: SQLite pragmas and transaction modes, PostgreSQL pool sizing, and the
+storage faults the server must survive.
+
+Faults (issue 10):
+
+- A SQLite file made read-only while serving: connections opened meanwhile are read-only for
+  good. Each connection notes at open whether the file was writable; one opened read-only is
+  replaced at checkout as soon as the file is writable again, and any "readonly database" error
+  marks its connection as dead (SQLAlchemy discards it instead of returning it to the pool).
+  Meanwhile writes answer 503 and reads keep working.
+- The SQLite file deleted or replaced while serving: every write transaction first compares the
+  file's identity (device, inode) with the one recorded at the first connection and refuses with
+  `StorageUnavailable` (503) when it vanished or changed, instead of writing into an unlinked file.
+- A write lock held elsewhere: SQLite waits `busy_timeout` (PostgreSQL: ``lock_timeout``) and
+  then fails with "database is locked", answered 503 (see `errors.py`).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DisconnectionError
 
-from .tables import Base
+from ..exceptions import StorageUnavailable
+from .tables import Base, SandboxSetting
 
-__all__ = ["WRITE", "create_tables", "make_engine"]
+__all__ = [
+    "WRITE",
+    "create_tables",
+    "is_storage_fault",
+    "load_setting",
+    "make_engine",
+]
+
+logger = logging.getLogger("gmodstore_sandbox")
 
 WRITE: dict[str, Any] = {"sandbox_write": True}
 """Execution options for a write transaction (``engine.connect().execution_options(**WRITE)``).
 
 On SQLite it starts with ``BEGIN IMMEDIATE``: the write lock is taken up front, so concurrent
 writers queue on ``busy_timeout`` instead of failing when a deferred read transaction tries to
-upgrade.
+upgrade. It is also where the file's identity is checked.
 """
 
+_DEAD_CONNECTION = ("readonly database", "disk i/o error", "unable to open database file")
+_STORAGE_FAULTS = (*_DEAD_CONNECTION, "database is locked", "database table is locked")
 
-def make_engine(url: str, *, pool_size: int = 20) -> Engine:
-    """Build an engine for `url`. SQLite: WAL, busy_timeout, foreign keys, autocommit reads."""
+
+def is_storage_fault(exc: BaseException) -> str | None:
+    """A client-facing reason if `exc` is the database being unavailable (not a bug), else None."""
+    if isinstance(exc, StorageUnavailable):
+        return exc.message
+    orig = getattr(exc, "orig", None)
+    text_ = str(orig if orig is not None else exc).lower()
+    if "readonly database" in text_:
+        return "The database is read-only; writes are refused until it is writable again."
+    if "locked" in text_ or "lock timeout" in text_ or "lock_timeout" in text_:
+        return "The database is busy (locked by another writer); try again."
+    if any(fault in text_ for fault in _STORAGE_FAULTS) or getattr(
+        exc, "connection_invalidated", False
+    ):
+        return "The database is unavailable; try again."
+    return None
+
+
+def make_engine(url: str, *, pool_size: int = 20, busy_timeout: float = 5.0) -> Engine:
+    """Build an engine for `url`. SQLite: WAL, busy_timeout, foreign keys, autocommit reads.
+
+    Args:
+        busy_timeout: seconds a statement waits for a lock held by another connection or
+            process (SQLite ``busy_timeout``, PostgreSQL ``lock_timeout``) before failing.
+    """
+    timeout_ms = max(1, round(busy_timeout * 1000))
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout},
         )
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        identity = _FileIdentity(make_url(url).database)
+        event.listen(engine, "connect", _sqlite_on_connect(timeout_ms, identity))
+        event.listen(engine, "checkout", _sqlite_on_checkout(identity))
+        event.listen(engine, "begin", _sqlite_on_begin(identity))
+        event.listen(engine, "handle_error", _discard_dead_connections)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        connect_args={"options": f"-c lock_timeout={timeout_ms}"},
+    )
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Take transaction control away from the sqlite3 module; `_sqlite_on_begin` issues BEGIN.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in (
-        "journal_mode=WAL",
-        "busy_timeout=30000",
-        "foreign_keys=ON",
-        "synchronous=NORMAL",
-    ):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
+class _FileIdentity:
+    """The (device, inode) of a SQLite file when first opened, checked before every write."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = None if not path or path == ":memory:" else os.path.abspath(path)
+        self._expected: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+        self._next_log = 0.0
+
+    def _current(self) -> tuple[int, int] | None:
+        assert self.path is not None
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def writable(self) -> bool:
+        """Whether the file can be opened for writing now (permissions and immutable flag)."""
+        if self.path is None:
+            return True
+        try:
+            with open(self.path, "r+b"):
+                return True
+        except FileNotFoundError:
+            return True  # SQLite creates it
+        except OSError:
+            return False
+
+    def record(self) -> None:
+        if self.path is not None and self._expected is None:
+            with self._lock:
+                if self._expected is None:
+                    self._expected = self._current()
+
+    def check(self) -> None:
+        if self.path is None or self._expected is None:
+            return
+        current = self._current()
+        if current == self._expected:
+            return
+        what = "was deleted" if current is None else "was deleted or replaced"
+        now = time.monotonic()
+        if now >= self._next_log:  # one line per minute, not one per refused request
+            self._next_log = now + 60
+            logger.error(
+                "the SQLite database file %s %s while serving; refusing writes until restart",
+                self.path,
+                what,
+            )
+        raise StorageUnavailable(
+            f"The database file {what}; writes are refused until the sandbox is restarted."
+        )
 
 
-def _sqlite_on_begin(conn: Connection) -> None:
-    # Reads stay in autocommit (each statement is its own snapshot, no BEGIN round trip);
-    # writes take the lock immediately.
-    if conn.get_execution_options().get("sandbox_write"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_on_connect(timeout_ms: int, identity: _FileIdentity) -> Any:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        # A file deleted or replaced since the first connection: this one would open (or have
+        # just created) a different, probably empty, database.
+        identity.check()
+        # Take transaction control away from the sqlite3 module; `on_begin` issues BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            f"busy_timeout={timeout_ms}",
+            "foreign_keys=ON",
+            "synchronous=NORMAL",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+        identity.record()
+        record.info["opened_readonly"] = not identity.writable()
+
+    return on_connect
+
+
+def _sqlite_on_checkout(identity: _FileIdentity) -> Any:
+    def on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("opened_readonly") and identity.writable():
+            # Opened while the file was read-only, and SQLite never upgrades it: the pool
+            # replaces it with a fresh connection, which can write.
+            raise DisconnectionError("connection opened while the database was read-only")
+
+    return on_checkout
+
+
+def _sqlite_on_begin(identity: _FileIdentity) -> Any:
+    def on_begin(conn: Connection) -> None:
+        # Reads stay in autocommit (each statement is its own snapshot, no BEGIN round trip);
+        # writes take the lock immediately, into the file the server started with.
+        if conn.get_execution_options().get("sandbox_write"):
+            identity.check()
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return on_begin
+
+
+def _discard_dead_connections(context: ExceptionContext) -> None:
+    # A connection opened while the file was read-only stays read-only: "disconnect" makes
+    # SQLAlchemy invalidate it, so the pool opens a fresh one next time.
+    message = str(context.original_exception).lower()
+    if any(fault in message for fault in _DEAD_CONNECTION):
+        context.is_disconnect = True
 
 
 def create_tables(engine: Engine) -> None:
     """Create every missing table (idempotent)."""
     Base.metadata.create_all(engine)
+
+
+def load_setting(engine: Engine, name: str, *, default: str) -> str:
+    """The value stored under `name`, storing `default` first if there is none (race-safe).
+
+    Every process on the database gets the same value: the first insert wins, later ones are
+    ignored (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL).
+    """
+    table = SandboxSetting.__tablename__
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        conn.execute(
+            text(
+                f"INSERT INTO {table} (name, value) VALUES (:name, :value) ON CONFLICT DO NOTHING"
+            ),
+            {"name": name, "value": default},
+        )
+        value = conn.execute(
+            text(f"SELECT value FROM {table} WHERE name = :name"), {"name": name}
+        ).scalar_one()
+    return str(value)

@@ -210,11 +210,12 @@ def insert_outbox_event(
     *,
     event_type: str,
     purchase_id: uuid.UUID,
-    product_id: uuid.UUID,
+    product_id: uuid.UUID | None,
     team_id: uuid.UUID,
     payload: dict[str, Any],
     now: datetime,
 ) -> None:
+    """Only `gmodstore_sandbox.webhooks.events.emit` calls this (it checks the event type)."""
     conn.execute(
         insert(OutboxEvent).values(
             id=uuid.uuid4(),

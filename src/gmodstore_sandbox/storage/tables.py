@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +32,8 @@ __all__ = [
     "OutboxEvent",
     "Product",
     "Purchase",
+    "RateLimitWindow",
+    "SandboxSetting",
     "Team",
     "TeamMember",
     "User",
@@ -146,9 +149,10 @@ class AccessToken(Base):
 
 
 class OutboxEvent(Base):
-    """A purchase change waiting for webhook delivery, written in the change's own transaction.
+    """A change waiting for webhook delivery, written in the change's own transaction by
+    `gmodstore_sandbox.webhooks.events.emit` (the only writer).
 
-    ``payload`` is the webhook body: ``{"eventType": ..., "data": <ProductPurchase JSON>}``.
+    ``payload`` is the webhook body: ``{"eventType": ..., "data": <resource JSON>}``.
     Delivery state lives in the webhooks package's own tables; this table is append-only.
     """
 
@@ -158,7 +162,31 @@ class OutboxEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
     event_type: Mapped[str] = mapped_column(String(64))
     purchase_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    product_id: Mapped[uuid.UUID] = mapped_column()
+    """The id of the event's resource (named after the first resource that had events)."""
+    product_id: Mapped[uuid.UUID | None] = mapped_column()
     team_id: Mapped[uuid.UUID] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RateLimitWindow(Base):
+    """The current fixed rate-limit window of one key (a token hash, or a client address).
+
+    Shared by every server process on the database; see `gmodstore_sandbox.ratelimit`.
+    """
+
+    __tablename__ = "rate_limit_windows"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    started_at: Mapped[float] = mapped_column(Float(precision=53))
+    """UTC epoch seconds at which the window opened."""
+    hits: Mapped[int] = mapped_column(Integer)
+
+
+class SandboxSetting(Base):
+    """Values generated once per database and shared by every process (the cursor key)."""
+
+    __tablename__ = "sandbox_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

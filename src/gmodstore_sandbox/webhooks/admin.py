@@ -12,16 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 import orjson
 from sqlalchemy import Connection, Engine
 
 from ..schemas import dump_json, parse_uuid, purchase_dict
-from ..storage import repository as repo
 from ..storage.db import WRITE
 from ..storage.tables import utcnow
-from . import store
+from . import events, store
 from .signing import new_secret
+from .urls import InvalidEndpointUrl, check_endpoint_url
 
 __all__ = [
     "EVENT_TYPES",
@@ -34,12 +33,7 @@ __all__ = [
     "remove_endpoint",
 ]
 
-EVENT_TYPES = (
-    "product_purchase.created",
-    "product_purchase.revoked",
-    "product_purchase.unrevoked",
-    "product_purchase.deleted",
-)
+EVENT_TYPES = tuple(events.EVENT_TYPES)
 DELETED = "product_purchase.deleted"
 
 
@@ -66,10 +60,10 @@ def add_endpoint(
     """Register `url` for the events of `team` (an id or a name); all event types by default.
 
     Raises:
-        WebhookAdminError: unknown or ambiguous team, bad URL, unknown event type.
+        WebhookAdminError: unknown or ambiguous team, bad URL (see `urls`), unknown event type.
     """
     url = _check_url(url)
-    events = _check_events(event_types)
+    kinds = _check_events(event_types)
     endpoint_id, secret, now = uuid.uuid4(), new_secret(), utcnow()
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
         team_id, team_name = _resolve_team(conn, team)
@@ -79,10 +73,10 @@ def add_endpoint(
             team_id=team_id,
             url=url,
             secret=secret,
-            event_types=events,
+            event_types=kinds,
             now=now,
         )
-    return Endpoint(str(endpoint_id), str(team_id), team_name, url, events, now, secret=secret)
+    return Endpoint(str(endpoint_id), str(team_id), team_name, url, kinds, now, secret=secret)
 
 
 def list_endpoints(
@@ -149,16 +143,7 @@ def delete_purchase(
             return None
         data = purchase_dict(row)
         store.delete_purchase_row(conn, purchase_id=purchase)
-        repo.insert_outbox_event(
-            conn,
-            event_type=DELETED,
-            purchase_id=row.id,
-            product_id=row.product_id,
-            team_id=row.team_id,
-            # The same JSON the API returns for this purchase, as for the other events.
-            payload={"eventType": DELETED, "data": orjson.loads(dump_json(data))},
-            now=utcnow(),
-        )
+        events.emit(conn, DELETED, team_id=row.team_id, data=data, now=utcnow())
     return orjson.loads(dump_json(data))  # type: ignore[no-any-return]
 
 
@@ -173,18 +158,15 @@ def _resolve_team(conn: Connection, team: str) -> tuple[uuid.UUID, str]:
 
 def _check_url(url: str) -> str:
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise WebhookAdminError(f"invalid URL {url!r}: {exc}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise WebhookAdminError(f"the URL must be http:// or https:// with a host, not {url!r}")
-    return url
+        return check_endpoint_url(url)
+    except InvalidEndpointUrl as exc:
+        raise WebhookAdminError(str(exc)) from None
 
 
 def _check_events(event_types: Sequence[str] | None) -> tuple[str, ...] | None:
     if not event_types:
         return None
-    events: list[str] = []
+    names: list[str] = []
     for item in event_types:
         for name in item.replace(",", " ").split():
             if "." not in name:  # "revoked" for "product_purchase.revoked"
@@ -193,6 +175,6 @@ def _check_events(event_types: Sequence[str] | None) -> tuple[str, ...] | None:
                 raise WebhookAdminError(
                     f"unknown event type {name!r}; expected one of {', '.join(EVENT_TYPES)}"
                 )
-            if name not in events:
-                events.append(name)
-    return tuple(events) or None
+            if name not in names:
+                names.append(name)
+    return tuple(names) or None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from ..storage.repository import PURCHASE_COLUMNS
 from ..storage.tables import OutboxEvent, Product, Purchase, Team
+from .events import EVENT_TYPES, EventType
 from .tables import (
     DELIVERED,
     FAILED,
@@ -24,7 +25,7 @@ from .tables import (
 )
 
 __all__ = [
-    "claim_delivery",
+    "claim_deliveries",
     "delete_endpoint",
     "delete_purchase_row",
     "due_deliveries",
@@ -36,16 +37,17 @@ __all__ = [
     "lock_purchase_for_delete",
     "pending_fan_out",
     "record_attempt",
+    "release_deliveries",
 ]
 
 TeamRow: TypeAlias = Row  # [uuid.UUID, str]
 """``(id, name)``."""
 EndpointRow: TypeAlias = Row  # [uuid.UUID, uuid.UUID, str, str, str | None, datetime, str]
 """``(id, team_id, team_name, url, event_types, created_at, secret)``."""
-EventRow: TypeAlias = Row  # [int, uuid.UUID, str, uuid.UUID, uuid.UUID, datetime]
-"""``(seq, id, event_type, purchase_id, team_id, created_at)`` of an outbox event."""
-DueRow: TypeAlias = Row  # [int, str, int, str, str, dict[str, Any]]
-"""``(id, webhook_id, tries, url, secret, payload)``."""
+EventRow: TypeAlias = Row  # [int, uuid.UUID, str, uuid.UUID, uuid.UUID, datetime, dict]
+"""``(seq, id, event_type, purchase_id, team_id, created_at, payload)`` of an outbox event."""
+DueRow: TypeAlias = Row  # [int, uuid.UUID, str, int, str, str, dict[str, Any]]
+"""``(id, endpoint_id, webhook_id, tries, url, secret, payload)``."""
 DeliveryRow: TypeAlias = (
     Row  # [int, str, str, uuid.UUID, str, int, int | None, datetime, datetime, str]
 )
@@ -177,6 +179,7 @@ def fan_out(conn: Connection, *, now: datetime, grace: timedelta, limit: int) ->
             OutboxEvent.purchase_id,
             OutboxEvent.team_id,
             OutboxEvent.created_at,
+            OutboxEvent.payload,
         )
         .where(OutboxEvent.seq.in_(select(seqs.c.seq)))
         .order_by(OutboxEvent.seq)
@@ -204,6 +207,7 @@ def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: dat
             "endpoint_id": endpoint.id,
             "purchase_id": event.purchase_id,
             "event_type": event.event_type,
+            "ordering_key": _ordering_key(event),
             "webhook_id": f"msg_{event.id.hex}",
             "status": PENDING,
             "tries": 0,
@@ -218,6 +222,13 @@ def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: dat
     ]
     if rows:
         conn.execute(insert(WebhookDelivery), rows)
+
+
+def _ordering_key(event: EventRow) -> str:
+    declared = EVENT_TYPES.get(event.event_type) or EventType(event.event_type)
+    data = event.payload.get("data") if isinstance(event.payload, dict) else None
+    key = declared.ordering_key(data if isinstance(data, dict) else {"id": event.purchase_id})
+    return key[:200]
 
 
 def _raise_floor(conn: Connection, floor: int, settled_before: datetime) -> None:
@@ -244,66 +255,119 @@ def _raise_floor(conn: Connection, floor: int, settled_before: datetime) -> None
 # --- delivery ------------------------------------------------------------------------------------
 
 
-def due_deliveries(conn: Connection, *, now: datetime, limit: int) -> Sequence[DueRow]:
-    """Pending deliveries that are due and have no earlier pending event of the same purchase for
-    the same endpoint (so each receiver sees a purchase's events in order).
+def due_deliveries(
+    conn: Connection,
+    *,
+    now: datetime,
+    limit: int,
+    per_endpoint: int,
+    skip_endpoints: Collection[uuid.UUID] = (),
+) -> Sequence[DueRow]:
+    """Pending deliveries that are due and have no earlier pending event with the same ordering
+    key for the same endpoint (so each receiver sees the events of a key in order).
 
-    Rows: ``(id, webhook_id, tries, url, secret, payload)``, oldest event first.
+    At most `per_endpoint` per endpoint, none of `skip_endpoints` (those with no free slot), so one
+    endpoint's backlog never fills the batch. Rows: ``(id, endpoint_id, webhook_id, tries, url,
+    secret, payload)``, oldest event first.
     """
     earlier = aliased(WebhookDelivery)
     blocked = exists().where(
         earlier.endpoint_id == WebhookDelivery.endpoint_id,
-        earlier.purchase_id == WebhookDelivery.purchase_id,
+        earlier.ordering_key == WebhookDelivery.ordering_key,
         earlier.status == PENDING,
         earlier.outbox_seq < WebhookDelivery.outbox_seq,
+    )
+    conditions = [WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now]
+    if skip_endpoints:
+        conditions.append(WebhookDelivery.endpoint_id.not_in(list(skip_endpoints)))
+    ranked = (
+        select(
+            WebhookDelivery.id,
+            func.row_number()
+            .over(
+                partition_by=WebhookDelivery.endpoint_id,
+                order_by=(WebhookDelivery.outbox_seq, WebhookDelivery.id),
+            )
+            .label("rank"),
+        )
+        .where(*conditions, ~blocked)
+        .subquery()
     )
     stmt = (
         select(
             WebhookDelivery.id,
+            WebhookDelivery.endpoint_id,
             WebhookDelivery.webhook_id,
             WebhookDelivery.tries,
             WebhookEndpoint.url,
             WebhookEndpoint.secret,
             OutboxEvent.payload,
         )
+        .join(ranked, ranked.c.id == WebhookDelivery.id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .join(OutboxEvent, OutboxEvent.seq == WebhookDelivery.outbox_seq)
-        .where(
-            WebhookDelivery.status == PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-            ~blocked,
-        )
+        .where(ranked.c.rank <= per_endpoint)
         .order_by(WebhookDelivery.outbox_seq, WebhookDelivery.id)
         .limit(limit)
     )
     return conn.execute(stmt).all()
 
 
-def claim_delivery(
-    conn: Connection, *, delivery_id: int, now: datetime, lease_until: datetime
-) -> bool:
-    """Take a due delivery by pushing its due time to `lease_until`; False if another worker did.
+def claim_deliveries(
+    conn: Connection,
+    *,
+    delivery_ids: Collection[int],
+    now: datetime,
+    lease_until: datetime,
+    lease_token: str,
+) -> set[int]:
+    """Take due deliveries by pushing their due time to `lease_until`; returns the ids taken
+    (another worker may have taken the rest first).
 
-    The delivery stays pending meanwhile, so later events of its purchase keep waiting; if this
-    worker dies mid-request, the delivery is due again once the lease runs out.
+    A taken delivery stays pending, so later events of its ordering key keep waiting; if this
+    worker dies mid-request, the delivery is due again once the lease runs out. The lease must
+    outlive the attempt's deadline, so no other worker can send it while it is in flight.
     """
+    if not delivery_ids:
+        return set()
     result = conn.execute(
         update(WebhookDelivery)
         .where(
-            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.id.in_(list(delivery_ids)),
             WebhookDelivery.status == PENDING,
             WebhookDelivery.next_attempt_at <= now,
         )
-        .values(next_attempt_at=lease_until)
+        .values(next_attempt_at=lease_until, lease_token=lease_token)
+        .returning(WebhookDelivery.id)
     )
-    return bool(result.rowcount)
+    return {int(row_id) for row_id in result.scalars()}
+
+
+def release_deliveries(
+    conn: Connection, *, delivery_ids: Collection[int], lease_token: str, now: datetime
+) -> int:
+    """Give back leases whose attempt never finished (the worker is stopping): due at `now`."""
+    if not delivery_ids:
+        return 0
+    result = conn.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id.in_(list(delivery_ids)),
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.lease_token == lease_token,
+        )
+        .values(next_attempt_at=now, lease_token=None)
+    )
+    return int(result.rowcount)
 
 
 def record_attempt(
     conn: Connection,
     *,
     delivery_id: int,
+    lease_token: str,
     attempt: int,
+    url: str,
     started_at: datetime,
     duration_ms: int,
     status_code: int | None,
@@ -311,9 +375,17 @@ def record_attempt(
     delivered: bool,
     retry_at: datetime | None,
     now: datetime,
-) -> None:
-    """Log one try and move the delivery on: delivered, retried at `retry_at`, or failed (None)."""
-    values: dict[str, Any] = {"tries": attempt, "last_status_code": status_code}
+) -> bool:
+    """Log one try and move the delivery on: delivered, retried at `retry_at`, or failed (None).
+
+    Only while `lease_token` still holds the delivery: False (nothing written) if the endpoint was
+    removed meanwhile or the lease ran out and another worker took the delivery.
+    """
+    values: dict[str, Any] = {
+        "tries": attempt,
+        "last_status_code": status_code,
+        "lease_token": None,
+    }
     if delivered:
         values.update(status=DELIVERED, finished_at=now)
     elif retry_at is None:
@@ -322,21 +394,27 @@ def record_attempt(
         values.update(next_attempt_at=retry_at)
     result = conn.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == PENDING)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.lease_token == lease_token,
+        )
         .values(**values)
     )
-    if not result.rowcount:  # the endpoint was removed meanwhile
-        return
+    if not result.rowcount:
+        return False
     conn.execute(
         insert(WebhookAttempt).values(
             delivery_id=delivery_id,
             attempt=attempt,
+            url=url,
             started_at=started_at,
             duration_ms=duration_ms,
             status_code=status_code,
             error=error,
         )
     )
+    return True
 
 
 def list_deliveries(

@@ -16,8 +16,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..storage.tables import Base, utcnow
@@ -61,27 +74,36 @@ class WebhookEndpoint(Base):
 
 
 class WebhookDelivery(Base):
-    """One outbox event for one endpoint. ``webhook_id`` is the same on every retry."""
+    """One outbox event (a message) for one endpoint. ``webhook_id`` is the same on every retry."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("outbox_seq", "endpoint_id", name="uq_webhook_deliveries_event_endpoint"),
-        # The worker's two questions: what is due, and is an earlier event of this purchase
-        # still on its way to this endpoint.
+        # The worker's two questions: what is due, and is an earlier event with the same ordering
+        # key still on its way to this endpoint.
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-        Index("ix_webhook_deliveries_order", "endpoint_id", "purchase_id", "status", "outbox_seq"),
+        Index(
+            "ix_webhook_deliveries_ordering", "endpoint_id", "ordering_key", "status", "outbox_seq"
+        ),
     )
 
     id: Mapped[int] = mapped_column(_SeqType, primary_key=True, autoincrement=True)
     outbox_seq: Mapped[int] = mapped_column(_SeqType, ForeignKey("outbox.seq"))
     endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"))
     purchase_id: Mapped[uuid.UUID] = mapped_column()
+    """The event's resource id (``outbox.purchase_id``)."""
     event_type: Mapped[str] = mapped_column(String(64))
+    ordering_key: Mapped[str] = mapped_column(String(200))
+    """From the event type's declaration (`events.EventType.ordering_key`): for a purchase,
+    ``product_purchase:<product>:<user>``. One endpoint gets the events of a key in order."""
     webhook_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     tries: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column()
-    """When a pending delivery is due; pushed forward while a worker holds it (its lease)."""
+    """When a pending delivery is due; pushed past the attempt's deadline while a worker holds it
+    (its lease)."""
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    """Set by the worker that holds the lease; only that worker may record the attempt."""
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
@@ -98,11 +120,14 @@ class WebhookAttempt(Base):
     )
     attempt: Mapped[int] = mapped_column(Integer)
     """1 for the first try of the delivery, 2 for the first retry, ..."""
+    url: Mapped[str] = mapped_column(String(2000))
+    """Where this try went (an endpoint's URL can change between tries)."""
     started_at: Mapped[datetime] = mapped_column()
     duration_ms: Mapped[int] = mapped_column(Integer)
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
-    """Connection error, or the start of a non-2xx response body."""
+    """Connection error or deadline, or the start of a non-2xx response body (a few hundred
+    characters at most)."""
 
 
 class WebhookFanout(Base):
@@ -120,3 +145,26 @@ class WebhookCursor(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     outbox_seq: Mapped[int] = mapped_column(_SeqType)
+
+
+def _add_missing_columns(_metadata: MetaData, conn: Connection, **_kw: Any) -> None:
+    """Bring webhook tables made by an older sandbox up to date (``create_all`` only adds tables).
+
+    Columns added later are added as nullable, without a default: rows from before have NULL there
+    (an old delivery simply has no ordering key or lease), which the queries tolerate.
+    """
+    inspector = inspect(conn)
+    for model in (WebhookDelivery, WebhookAttempt):
+        table = Base.metadata.tables[model.__tablename__]
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
+event.listen(Base.metadata, "after_create", _add_missing_columns)

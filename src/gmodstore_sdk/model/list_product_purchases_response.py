@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 from gmodstore_sdk._models import BaseModel
+from gmodstore_sdk.model._page import Cursors, PageMeta
 from gmodstore_sdk.model.product_purchase import ProductPurchase
 
 __all__ = ["Cursors", "ListProductPurchasesResponse", "PageMeta"]
-
-
-class Cursors(BaseModel):
-    """Cursors to the neighbouring pages; `None` at either end."""
-
-    prev: str | None
-    """Pass as `cursor=` to get the previous page."""
-    next: str | None
-    """Pass as `cursor=` to get the next page; `None` on the last page."""
-
-
-class PageMeta(BaseModel):
-    """Page metadata."""
-
-    per_page: int
-    """The page size the server used."""
 
 
 class ListProductPurchasesResponse(BaseModel):

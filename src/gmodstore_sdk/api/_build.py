@@ -1,0 +1,302 @@
+"""Build the `Operation` of a generated API method from its static `Endpoint` (hand-written).
+
+Generated API classes hold one `Endpoint` per operation (method, path template, answer model,
+scope, query parameters, body model: the per-operation validation table) and call `build(...)`
+with the caller's arguments. Everything is validated here before anything is sent: bad input
+raises `ApiTypeError` / `ApiValueError`. Pagination (`pages`) and batches (`Batch`) are built on
+the same function, so the sync and async classes only differ in `await`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic
+from urllib.parse import quote
+
+from gmodstore_sdk._base import ApiResponse, BaseApiClient, M, Operation
+from gmodstore_sdk._models import RequestModel
+from gmodstore_sdk._types import RequestTimeout
+from gmodstore_sdk._uploads import FileInput, MultipartBody, UploadProgress
+from gmodstore_sdk.api._operations import segment, timeout
+from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
+from gmodstore_sdk.model._filter import FilterModel
+
+__all__ = [
+    "CURSOR",
+    "Batch",
+    "Endpoint",
+    "FilterParam",
+    "PerPage",
+    "QueryParam",
+    "build",
+    "build_multipart",
+    "pages",
+]
+
+BATCH_LIMIT = 100
+"""Most ids one batch request may carry."""
+
+
+class QueryParam:
+    """A query parameter: `encode(value)` validates it and returns `name=value` (or None)."""
+
+    __slots__ = ("name", "wire")
+
+    def __init__(self, wire: str, name: str) -> None:
+        self.wire = wire
+        self.name = name
+
+    def encode(self, value: object) -> str | None:
+        """`wire=value`, percent-encoded; None when the value sends nothing."""
+        raise NotImplementedError
+
+
+class PerPage(QueryParam):
+    """`perPage`: an int within the spec's bounds."""
+
+    __slots__ = ("maximum", "minimum")
+
+    def __init__(self, minimum: int = 1, maximum: int = 100) -> None:
+        super().__init__("perPage", "per_page")
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def encode(self, value: object) -> str:
+        """`perPage=N`; ApiTypeError / ApiValueError when not an int within the bounds."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ApiTypeError(f"`per_page` must be an int, not {type(value).__name__}")
+        if not self.minimum <= value <= self.maximum:
+            raise ApiValueError(
+                f"`per_page` must be between {self.minimum} and {self.maximum}, got {value}"
+            )
+        return f"perPage={value}"
+
+
+class _Cursor(QueryParam):
+    __slots__ = ()
+
+    def encode(self, value: object) -> str:
+        if not isinstance(value, str):
+            raise ApiTypeError(f"`cursor` must be a str, not {type(value).__name__}")
+        if not value:
+            raise ApiValueError("`cursor` must be a non-empty string (or None for the first page)")
+        return "cursor=" + quote(value, safe="")
+
+
+CURSOR = _Cursor("cursor", "cursor")
+
+
+class FilterParam(QueryParam):
+    """`filter`: a filter model instance or a mapping of its fields, sent as `filter[x]=...`."""
+
+    __slots__ = ("model",)
+
+    def __init__(self, model: type[FilterModel] | Any) -> None:
+        super().__init__("filter", "filter")
+        self.model = model
+
+    def encode(self, value: object) -> str | None:
+        """`filter[a]=x&filter[b]=y,z` (None when no field is set)."""
+        return self.model.coerce(value, "filter").to_query() or None
+
+
+class Endpoint(Generic[M]):
+    """The static description of one operation, built once at import of its API module."""
+
+    __slots__ = (
+        "body",
+        "cursor_index",
+        "method",
+        "model",
+        "path_names",
+        "query",
+        "scope",
+        "template",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        template: str,
+        model: type[M],
+        *,
+        scope: str | None,
+        path_names: tuple[str, ...] = (),
+        query: tuple[QueryParam, ...] = (),
+        body: type[RequestModel] | None = None,
+    ) -> None:
+        self.method = method
+        self.template = template
+        """The path under the API root with `{}` for each path parameter: `/users/{}/badges`."""
+        self.model = model
+        self.scope = scope
+        self.path_names = path_names
+        self.query = query
+        self.body = body
+        self.cursor_index = next((i for i, q in enumerate(query) if q is CURSOR), -1)
+
+
+def build(
+    client: BaseApiClient,
+    endpoint: Endpoint[M],
+    path_args: tuple[object, ...],
+    query_args: tuple[object, ...],
+    body: object,
+    request_timeout: RequestTimeout,
+    *,
+    body_name: str = "body",
+) -> Operation[M]:
+    """Validate the arguments of one call of `endpoint` and return its `Operation`."""
+    names = endpoint.path_names
+    path = client.base_path + (
+        endpoint.template.format(*[segment(v, names[i]) for i, v in enumerate(path_args)])
+        if names
+        else endpoint.template
+    )
+    query = None
+    if query_args:
+        parts = []
+        for param, value in zip(endpoint.query, query_args, strict=True):
+            if value is not None:
+                part = param.encode(value)
+                if part:
+                    parts.append(part)
+        query = "&".join(parts) or None
+    content = None
+    headers = client.get_headers
+    if endpoint.body is not None:
+        content = b"{}"
+        if body is not None:
+            payload = endpoint.body.coerce(body, body_name)
+            content = payload.model_dump_json(exclude_unset=True).encode()
+        headers = client.json_headers
+    return Operation(
+        endpoint.method,
+        path,
+        client.make_url(path, query),
+        endpoint.model,
+        scope=endpoint.scope or "",
+        content=content,
+        headers=headers,
+        timeout=timeout(request_timeout),
+    )
+
+
+def pages(
+    client: BaseApiClient,
+    endpoint: Endpoint[M],
+    path_args: tuple[object, ...],
+    query_args: tuple[object, ...],
+    request_timeout: RequestTimeout,
+) -> Callable[[str | None], Operation[M]]:
+    """For `iter_*`: validate the arguments now, return `cursor -> page call`.
+
+    `query_args` holds None in the cursor's slot. Validating up front makes bad input fail where
+    the iterator is created, not at the first `next()`, which may run far from the call.
+    """
+    first = build(client, endpoint, path_args, query_args, None, request_timeout)
+    index = endpoint.cursor_index
+
+    def page(cursor: str | None) -> Operation[M]:
+        if cursor is None:
+            return first
+        args = query_args[:index] + (cursor,) + query_args[index + 1 :]
+        return build(client, endpoint, path_args, args, None, request_timeout)
+
+    return page
+
+
+class Batch(Generic[M]):
+    """A batch call (`ids[]`) for any number of ids: one request per 100 distinct ids.
+
+    `merge` puts the answers back together: every item once, in the order the ids were asked.
+    """
+
+    __slots__ = ("ids", "operations")
+
+    def __init__(
+        self,
+        client: BaseApiClient,
+        endpoint: Endpoint[M],
+        path_args: tuple[object, ...],
+        ids: object,
+        request_timeout: RequestTimeout,
+    ) -> None:
+        self.ids = _batch_ids(ids)
+        self.operations = []
+        for start in range(0, len(self.ids), BATCH_LIMIT):
+            chunk = self.ids[start : start + BATCH_LIMIT]
+            op = build(client, endpoint, path_args, (), None, request_timeout)
+            query = "&".join("ids[]=" + i for i in chunk)
+            op.url = client.make_url(op.path, query)
+            self.operations.append(op)
+
+    def merge(self, answers: Sequence[ApiResponse[M]]) -> ApiResponse[M]:
+        """One answer with the items of all, ordered as asked (status and headers of the last)."""
+        found: dict[str, Any] = {}
+        for answer in answers:
+            for item in answer.data.data:  # type: ignore[attr-defined]
+                found.setdefault(str(item.id).lower(), item)
+        ordered = [found.pop(i) for i in self.ids if i in found]
+        ordered += found.values()  # ids the server spelled differently: kept, at the end
+        last = answers[-1]
+        data = last.data.model_copy(update={"data": ordered})
+        return ApiResponse(last.status_code, last.headers, data)
+
+
+def _batch_ids(ids: object) -> list[str]:
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, (Sequence, set, frozenset)):
+        raise ApiTypeError(f"`ids` must be a list of ids, not {type(ids).__name__}")
+    seen: dict[str, None] = {}
+    for value in ids:
+        if isinstance(value, uuid.UUID):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ApiTypeError(f"`ids` must hold str ids, not {type(value).__name__}")
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            raise ApiValueError(f"`ids` must hold UUIDs, got {value!r}") from None
+        seen.setdefault(value.lower(), None)
+    if not seen:
+        raise ApiValueError("`ids` must hold at least one id")
+    return list(seen)
+
+
+def build_multipart(
+    client: BaseApiClient,
+    endpoint: Endpoint[M],
+    path_args: tuple[object, ...],
+    payload_model: type[RequestModel] | None,
+    payload: object,
+    files: Mapping[str, FileInput | None],
+    progress: UploadProgress | None,
+    request_timeout: RequestTimeout,
+) -> Operation[M]:
+    """An upload: the payload's fields as form fields, each given file as a file part.
+
+    The file is streamed from disk when sent (`MultipartBody`), so memory stays flat.
+    """
+    op = build(client, endpoint, path_args, (), None, request_timeout)
+    fields: dict[str, str] = {}
+    if payload_model is not None:
+        model = payload_model.coerce(payload, _snake(payload_model.__name__))
+        for key, value in model.model_dump(mode="json", exclude_unset=True).items():
+            if value is not None:
+                fields[key] = _form_value(value)
+    given = {name: value for name, value in files.items() if value is not None}
+    if not given:
+        raise ApiValueError(f"give the file to upload ({' or '.join(files)})")
+    op.content = MultipartBody(fields, given, progress=progress)
+    return op
+
+
+def _form_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

@@ -1,0 +1,1 @@
+"""Hand-written mixins of the generated API classes (e.g. `ProductVersionsExtras`)."""
