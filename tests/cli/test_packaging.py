@@ -52,3 +52,13 @@ def test_scripts_test_does_not_combine_coverage_data_that_is_not_there() -> None
     script = (ROOT / "scripts" / "test").read_text()
     assert "2>/dev/null || true" not in script
     assert 'if compgen -G ".coverage.*"' in script
+
+
+def test_every_command_error_line_starts_with_lowercase_error() -> None:
+    """The prefix is `error:` everywhere (scripts grep for it); `Error:` was the sandbox's."""
+    found = []
+    for path in sorted((ROOT / "src").rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"""["']Error: """, line):
+                found.append(f"{path.relative_to(ROOT)}:{number}")
+    assert found == []

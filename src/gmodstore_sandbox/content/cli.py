@@ -56,7 +56,7 @@ def _run(database_url: str, action: Callable[[Engine], T]) -> T:
         create_tables(engine)
         return action(engine)
     except ReviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
