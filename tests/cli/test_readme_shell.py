@@ -87,12 +87,13 @@ def _env(port: int) -> dict[str, str]:
 
 @contextmanager
 def _background(block: Block, env: dict[str, str], cwd: Path) -> Iterator[list[str]]:
+    log = (cwd.parent / f"{cwd.name}-server.log").open("w")
     process = subprocess.Popen(
         ["bash", "-c", f"exec {block.script.strip()}"],
         env=env,
         cwd=cwd,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         text=True,
     )
     lines: list[str] = []
@@ -108,6 +109,7 @@ def _background(block: Block, env: dict[str, str], cwd: Path) -> Iterator[list[s
         process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
+        log.close()
 
 
 def _run(script: list[str], env: dict[str, str], cwd: Path) -> None:
@@ -122,7 +124,9 @@ def _run(script: list[str], env: dict[str, str], cwd: Path) -> None:
         timeout=300,
         check=False,
     )
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    server_log = cwd.parent / f"{cwd.name}-server.log"
+    server = server_log.read_text()[-6000:] if server_log.exists() else ""
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\nserver:\n{server}"
     assert "Traceback" not in result.stderr
     assert not re.search(r"^error: ", result.stderr, re.M), result.stderr
 

@@ -23,7 +23,9 @@ __all__ = ["reviews_app"]
 T = TypeVar("T")
 
 reviews_app = typer.Typer(
-    help="Product reviews (customers write them on the website).", no_args_is_help=True
+    help="Product reviews (customers write them on the website).",
+    epilog=examples('reviews add --product PRODUCT_ID --user USER_ID --rating 4 --title "Nice"'),
+    no_args_is_help=True,
 )
 
 DatabaseUrl = Annotated[
