@@ -23,6 +23,7 @@ import typer
 from gmodstore_cli.core import Group
 
 from ._help import examples
+from .content import CONTENT_SCOPES
 from .content.cli import reviews_app
 from .webhooks.cli import purchases_app, webhooks_app
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 DEFAULT_DATABASE_URL = "sqlite:///./sandbox.db"
-SCOPES = ("product-purchases:read", "product-purchases:write")
+SCOPES = ("product-purchases:read", "product-purchases:write", *CONTENT_SCOPES)
 
 app = typer.Typer(
     help="Local API server to develop and test against (also: python -m gmodstore_sandbox).",
@@ -246,6 +247,10 @@ def serve(
         if demo:
             _seed_demo_once(settings.database_url, url=url, shown_url=database_url)
         application = create_app(settings) if workers == 1 else None
+        if workers > 1:
+            # Tables first, here: N workers racing through CREATE TABLE on a fresh database
+            # would fail.
+            _engine(settings.database_url).dispose()
     except BaseException:
         sock.close()
         raise
