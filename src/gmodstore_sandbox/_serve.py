@@ -132,13 +132,9 @@ def serve(
     """Run uvicorn on ``sock``; ``on_ready`` runs once the app has started and is listening.
 
     With ``workers`` > 1 each worker process builds the app from the environment
-    (``gmodstore_sandbox.app:create_app``); the socket listens already, so ``on_ready`` runs
-    before they start (connections wait in the backlog meanwhile).
+    (``gmodstore_sandbox.app:create_app``), and ``on_ready`` runs as they start.
     """
-    import inspect
-
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -152,19 +148,17 @@ def serve(
         if workers <= 1:
             _Server(uvicorn.Config(app, host=host, port=port, **options)).run(sockets=[sock])
             return
-        config = uvicorn.Config(
-            "gmodstore_sandbox.app:create_app",
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            **options,
-        )
-        on_ready()
-        sys.stdout.flush()
-        if "target" in inspect.signature(Multiprocess).parameters:  # uvicorn < 0.30
-            Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()  # type: ignore[call-arg]
-        else:
-            Multiprocess(config, sockets=[sock]).run()
     finally:
         sock.close()
+    # Several workers: uvicorn's own supervisor binds the port (just checked to be free) and
+    # starts the processes; the socket listens once the first is up.
+    on_ready()
+    sys.stdout.flush()
+    uvicorn.run(
+        "gmodstore_sandbox.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        **options,
+    )
