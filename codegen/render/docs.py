@@ -90,7 +90,9 @@ def _example(api: Api, op: Operation, project: Project) -> list[str]:
         lines.append(f"    {op.body_param} = {_construct(model, project, '    ')}")
         call.append(op.body_param or "")
     for name in op.file_fields:
-        lines.append(f'    {name} = pathlib.Path("upload.bin")  # or bytes, or a binary file object')
+        lines.append(
+            f'    {name} = pathlib.Path("upload.bin")  # or bytes, or a binary file object'
+        )
         call.append(f"{name}={name}")
     for p in op.query_params:
         if p.kind == "filter" and p.filter_model:
@@ -108,7 +110,7 @@ def _example(api: Api, op: Operation, project: Project) -> list[str]:
         "```python",
         *imports,
         "",
-        '# Or set GMODSTORE_TOKEN (and GMODSTORE_HOST) and call Configuration().',
+        "# Or set GMODSTORE_TOKEN (and GMODSTORE_HOST) and call Configuration().",
         'configuration = gmodstore_sdk.Configuration(access_token="YOUR_BEARER_TOKEN")',
         "",
         "with gmodstore_sdk.ApiClient(configuration) as api_client:",
@@ -136,9 +138,13 @@ def _operation(api: Api, op: Operation, project: Project) -> list[str]:
         rows.append(f" **{p.name}** | **str** | the `{p.wire}` id |")
     if op.body_param:
         opt = " [optional]" if op.body == "json" else ""
-        rows.append(f" **{op.body_param}** | [**{op.body_model}**]({op.body_model}.md) | or a dict of its fields |{opt}")
+        rows.append(
+            f" **{op.body_param}** | [**{op.body_model}**]({op.body_model}.md) | or a dict of its fields |{opt}"
+        )
     for name in op.file_fields:
-        rows.append(f" **{name}** | **FileInput** | a path, bytes or a binary file object (streamed) |")
+        rows.append(
+            f" **{name}** | **FileInput** | a path, bytes or a binary file object (streamed) |"
+        )
     for p in op.query_params:
         note = "" if p.required else " [optional]"
         what = {
@@ -217,7 +223,9 @@ def _api_page(api: Api, project: Project) -> str:
         "------------- | ------------- | -------------",
     ]
     for op in api.operations:
-        lines.append(f"[**{op.name}**]({api.class_name}.md#{op.name}) | **{op.method}** {op.path} | {op.summary}")
+        lines.append(
+            f"[**{op.name}**]({api.class_name}.md#{op.name}) | **{op.method}** {op.path} | {op.summary}"
+        )
     lines.append("")
     for op in api.operations:
         lines += ["", *_operation(api, op, project)]
@@ -233,23 +241,42 @@ def _type_text(t: TypeRef) -> str:
         text = f"list[{_type_text(t.items)}]"
     else:
         text = {
-            "string": "**str**", "uuid": "**str** (UUID)", "datetime": "**datetime**",
-            "integer": "**int**", "number": "**float**", "boolean": "**bool**",
-            "object": "**dict**", "binary": "**bytes**",
+            "string": "**str**",
+            "uuid": "**str** (UUID)",
+            "datetime": "**datetime**",
+            "integer": "**int**",
+            "number": "**float**",
+            "boolean": "**bool**",
+            "object": "**dict**",
+            "binary": "**bytes**",
         }.get(t.kind, "**Any**")
     return text + (" or None" if t.nullable else "")
 
 
 def _model_page(model: Model) -> str:
-    lines = [f"# {model.name}", "", f"`from gmodstore_sdk.model.{model.module} import {model.name}`", ""]
+    lines = [
+        f"# {model.name}",
+        "",
+        f"`from gmodstore_sdk.model.{model.module} import {model.name}`",
+        "",
+    ]
     if model.role == "enum":
         lines += ["A string, one of:", "", *[f"- `{v}`" for v in model.enum], ""]
         lines += ["Answers may hold values added to the API later; they are kept as `str`.", ""]
         return "\n".join(lines)
     lines += {
-        "request": ["A request payload: checked before sending (types, bounds, lengths, formats); unknown fields are refused.", ""],
-        "filter": ["A `filter` parameter: each field takes one value or a list of values (any of them).", ""],
-        "page": ["One page of a list: `data`, `cursors.prev` / `cursors.next`, `connections`, `meta.per_page`.", ""],
+        "request": [
+            "A request payload: checked before sending (types, bounds, lengths, formats); unknown fields are refused.",
+            "",
+        ],
+        "filter": [
+            "A `filter` parameter: each field takes one value or a list of values (any of them).",
+            "",
+        ],
+        "page": [
+            "One page of a list: `data`, `cursors.prev` / `cursors.next`, `connections`, `meta.per_page`.",
+            "",
+        ],
     }.get(model.role, ["Part of an answer: fields the spec does not list are kept too.", ""])
     lines += [
         "## Properties",
@@ -260,7 +287,11 @@ def _model_page(model: Model) -> str:
     for f in model.fields:
         notes = "" if f.required and model.role != "filter" else "[optional]"
         lines.append(f"**{f.name}** | {_type_text(f.type)} | `{f.wire}` | {notes}")
-    lines += ["", "[[Back to Model list]](README.md#models) [[Back to API list]](README.md#apis)", ""]
+    lines += [
+        "",
+        "[[Back to Model list]](README.md#models) [[Back to API list]](README.md#apis)",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -282,7 +313,9 @@ def _index(project: Project) -> str:
         "----- | ------ | ----------",
     ]
     for api in sorted(project.apis, key=lambda a: a.class_name):
-        lines.append(f"[{api.class_name}]({api.class_name}.md) | `gs.{api.facade_attr}` | {len(api.operations)}")
+        lines.append(
+            f"[{api.class_name}]({api.class_name}.md) | `gs.{api.facade_attr}` | {len(api.operations)}"
+        )
     lines += ["", "## Models", ""]
     for model in sorted(project.models, key=lambda m: m.name):
         lines.append(f"- [{model.name}]({model.name}.md)")
