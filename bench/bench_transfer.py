@@ -4,12 +4,11 @@ Each transfer runs in a fresh client process that first does the same transfer w
 (imports, client, connection pool and validators all warmed up) and records its peak RSS then
 ("idle"); then it moves the 200 MB file and records the peak again. The figure is the difference.
 
-- upload: `MultipartBody({"name", "releaseType"}, {"file": Path})` sent as an `Operation` through
-  `ApiClient` (the same path the generated `create_product_version` takes), to a server that reads
-  and discards the body (and checks its length).
-- download: the SDK's download path (`_downloads.download_file`: one-time URL from an API call,
-  streamed to a temporary file, SHA-256 and size checked, renamed), from a server that generates
-  the bytes.
+- upload: `ProductVersionsApi.create_product_version(product, payload, Path)` (a streamed
+  `MultipartBody`), to a server that reads and discards the body and answers with its size.
+- download: `ProductVersionsApi.download_product_version(product, version, dest)` (the version's
+  size and SHA-256, a one-time URL, streamed to a temporary file, checked, renamed), from a server
+  that generates the bytes.
 
 The server is a separate process (plain `http.server`), so only the client is measured.
 
@@ -48,9 +47,30 @@ def file_sha256(mb: int) -> str:
 
 # -- the server process ---------------------------------------------------------------------------
 
+PRODUCT = "a7d3779e-8aab-4d34-875a-824be51b3ff7"
+STAMP = "2024-01-01T00:00:00Z"
+
+
+def version_id(mb: int) -> str:
+    return f"00000000-0000-4000-8000-{mb:012d}"
+
+
+def version_json(mb: int, size: int, sha256: str) -> dict[str, Any]:
+    return {
+        "id": version_id(mb),
+        "name": "1.0.0",
+        "changelog": "",
+        "releaseType": "stable",
+        "fileSize": size,
+        "fileHash": sha256,
+        "createdAt": STAMP,
+        "updatedAt": STAMP,
+    }
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    hashes: dict[int, str] = {}
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -63,17 +83,25 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _mb(self, segment: int) -> int:
+        return int(self.path.split("/")[segment].rsplit("-", 1)[1])
+
     def do_GET(self) -> None:
         if self.path == "/health":
             self._json(200, {"ok": True})
-            return
-        mb = int(self.path.rsplit("/", 1)[1])  # /files/<mb>
-        self.send_response(200)
-        self.send_header("Content-Type", "application/zip")
-        self.send_header("Content-Length", str(mb * len(BLOCK)))
-        self.end_headers()
-        for _ in range(mb):
-            self.wfile.write(BLOCK)
+        elif self.path.startswith("/files/"):
+            mb = int(self.path.rsplit("/", 1)[1])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
+            self.send_header("Content-Length", str(mb * len(BLOCK)))
+            self.end_headers()
+            for _ in range(mb):
+                self.wfile.write(BLOCK)
+        else:  # /api/v3/products/<p>/versions/<version id>: the size and hash to check
+            mb = self._mb(-1)
+            if mb not in self.hashes:
+                self.hashes[mb] = file_sha256(mb)
+            self._json(200, {"data": version_json(mb, mb * len(BLOCK), self.hashes[mb])})
 
     def do_POST(self) -> None:
         left = int(self.headers["Content-Length"] or 0)
@@ -83,11 +111,10 @@ class Handler(BaseHTTPRequestHandler):
             if not chunk:
                 break
             left -= len(chunk)
-        if self.path.endswith("/download"):  # /api/v3/products/p/versions/<mb>/download
-            mb = self.path.split("/")[-2]
-            self._json(200, {"data": {"url": f"/files/{mb}"}})
-        else:
-            self._json(201, {"data": {"received": size - left}})
+        if self.path.endswith("/download"):  # .../versions/<version id>/download
+            self._json(200, {"data": {"url": f"/files/{self._mb(-2)}"}})
+        else:  # a new version: its "fileSize" is the multipart body's size, as received
+            self._json(201, {"data": version_json(0, size - left, "")})
 
 
 def serve(port: int) -> None:
@@ -105,68 +132,33 @@ def client_run(url: str, kind: str, mb: int, workdir: Path, use_async: bool) -> 
     import asyncio
 
     import gmodstore_sdk
-    from gmodstore_sdk._base import Operation
-    from gmodstore_sdk._downloads import Expected, adownload_file, download_file
-    from gmodstore_sdk._models import BaseModel
-    from gmodstore_sdk._uploads import MultipartBody
-
-    class Answer(BaseModel):
-        data: dict[str, Any]
+    from gmodstore_sdk.api.product_versions_api import AsyncProductVersionsApi, ProductVersionsApi
 
     config = gmodstore_sdk.Configuration(host=url, access_token="bench")
-
-    def op(client: Any, path: str, content: MultipartBody | None) -> Any:
-        full = client.base_path + path
-        return Operation(
-            "POST",
-            full,
-            client.make_url(full, None),
-            Answer,
-            scope="s",
-            content=content,
-            headers=client.get_headers,
-        )
-
-    def upload_body(size_mb: int) -> MultipartBody:
-        path = workdir / f"upload-{size_mb}.zip"
-        return MultipartBody({"name": "1.0.0", "releaseType": "stable"}, {"file": path})
-
-    def check_upload(answer: Any, body: MultipartBody) -> None:
-        assert answer.data.data["received"] == body.content_length, answer.data
-
-    expected = {n: Expected(n * len(BLOCK), file_sha256(n)) for n in (1, mb)}
+    payload = {"name": "1.0.0", "changelog": "bench", "releaseType": "stable"}
+    dest = workdir / "download.zip"
 
     def sync(size_mb: int) -> None:
         with gmodstore_sdk.ApiClient(config) as client:
+            api = ProductVersionsApi(client)
             if kind == "upload":
-                body = upload_body(size_mb)
-                check_upload(client._request(op(client, "/products/p/versions", body)), body)
-                return
-
-            def fetch() -> str:
-                path = f"/products/p/versions/{size_mb}/download"
-                return str(client._request(op(client, path, None)).data.data["url"])
-
-            dest = workdir / "download.zip"
-            download_file(client, fetch, dest, expected=expected[size_mb], timeout=client._timeout)
+                upload = workdir / f"upload-{size_mb}.zip"
+                created = api.create_product_version(PRODUCT, payload, upload)
+                assert created.data.file_size > upload.stat().st_size, created
+            else:
+                api.download_product_version(PRODUCT, version_id(size_mb), dest)
+                assert dest.stat().st_size == size_mb * len(BLOCK)
 
     async def run_async(size_mb: int) -> None:
         async with gmodstore_sdk.AsyncApiClient(config) as client:
+            api = AsyncProductVersionsApi(client)
             if kind == "upload":
-                body = upload_body(size_mb)
-                answer = await client._request(op(client, "/products/p/versions", body))
-                check_upload(answer, body)
-                return
-
-            async def fetch() -> str:
-                path = f"/products/p/versions/{size_mb}/download"
-                answer = await client._request(op(client, path, None))
-                return str(answer.data.data["url"])
-
-            dest = workdir / "download.zip"
-            await adownload_file(
-                client, fetch, dest, expected=expected[size_mb], timeout=client._timeout
-            )
+                upload = workdir / f"upload-{size_mb}.zip"
+                created = await api.create_product_version(PRODUCT, payload, upload)
+                assert created.data.file_size > upload.stat().st_size, created
+            else:
+                await api.download_product_version(PRODUCT, version_id(size_mb), dest)
+                assert dest.stat().st_size == size_mb * len(BLOCK)
 
     def once(size_mb: int) -> None:
         if use_async:

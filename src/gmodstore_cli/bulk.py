@@ -18,8 +18,8 @@ import typer
 
 from gmodstore_cli import render
 from gmodstore_cli.errors import Context, describe, is_fatal
-from gmodstore_cli.session import Connection, errors_to_exit, open_api
-from gmodstore_sdk import BadRequestException, OpenApiException
+from gmodstore_cli.session import CommandFailed, Connection, errors_to_exit, open_api
+from gmodstore_sdk import BadRequestException, NotFoundException, OpenApiException
 from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
 from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
 from gmodstore_sdk.model.product_purchase import ProductPurchase
@@ -215,12 +215,18 @@ def execute(conn: Connection, job: Job, fmt: render.OutputFormat) -> None:
 
 
 def _run(api: ProductPurchasesApi, job: Job, bar: render.ProgressHandle) -> Iterator[Result]:
-    for target in job.targets:
+    for position, target in enumerate(job.targets):
         try:
             result = job.operation(api, target)
         except OpenApiException as exc:
             if is_fatal(exc):
                 raise
+            if position == 0 and _is_a_user_id(api, job, target, exc):
+                raise CommandFailed(
+                    f"{target} is not a purchase of product {job.product} but a user who owns "
+                    "one: these look like user ids: add a `userId` header to the file or use "
+                    "`--user`"
+                ) from None
             if job.by_user(target):
                 ctx = Context(product=job.product, user=target, write=True)
             else:
@@ -228,6 +234,20 @@ def _run(api: ProductPurchasesApi, job: Job, bar: render.ProgressHandle) -> Iter
             result = Result(target, Status.failed, describe(exc, ctx))
         bar.advance()
         yield result
+
+
+def _is_a_user_id(api: ProductPurchasesApi, job: Job, target: str, exc: Exception) -> bool:
+    """Whether a purchase id that was not found is the id of a user with a purchase instead.
+
+    Asked once, for the first item: a list of user ids given as purchase ids would otherwise fail
+    item after item with "not found".
+    """
+    if job.by_user(target) or not isinstance(exc, NotFoundException) or job.label == "Granting":
+        return False
+    try:
+        return find_purchase(api, job.product, target) is not None
+    except OpenApiException:
+        return False
 
 
 def report(results: Sequence[Result], fmt: render.OutputFormat, labels: dict[str, str]) -> bool:

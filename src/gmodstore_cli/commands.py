@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gmodstore_cli import bulk, files, render, sandbox_group
+from gmodstore_cli import api_command, bulk, files, render, sandbox_group
 from gmodstore_cli.core import Group, current_context, from_command_line
 from gmodstore_cli.errors import Context
 from gmodstore_cli.options import (
@@ -76,6 +76,7 @@ purchases = typer.Typer(
 )
 app.add_typer(purchases, name="purchases")
 sandbox_group.mount(app)
+api_command.mount(app)
 
 
 def _print_version(value: bool) -> None:
@@ -371,14 +372,27 @@ def export(
     The file appears only when the export is complete (written to a temporary file, then renamed).
     """
     conn = _conn(token, host, timeout, debug)
-    kind = files.export_format(output, fmt)
     start = time.monotonic()
-    with errors_to_exit(conn, Context(product=product)), files.export_target(output) as out:
-        writer = render.RowWriter(kind, (), render.PURCHASE_FIELDS, out=out)
-        flt = _filter(user, revoked)
-        _stream_all(
-            conn, product, flt, per_page, writer, label="Exporting", stdout_too=output == "-"
-        )
+    try:
+        with errors_to_exit(conn, Context(product=product)):
+            files.check_output(output)
+            kind = files.export_format(output, fmt)
+            with files.export_target(output) as out:
+                writer = render.RowWriter(kind, (), render.PURCHASE_FIELDS, out=out)
+                flt = _filter(user, revoked)
+                _stream_all(
+                    conn,
+                    product,
+                    flt,
+                    per_page,
+                    writer,
+                    label="Exporting",
+                    stdout_too=output == "-",
+                )
+    except KeyboardInterrupt:
+        # Ctrl-C: the partial file is already gone (export_target); one line, the usual 130.
+        render.error("interrupted" if output == "-" else "interrupted; no file written")
+        raise typer.Exit(130) from None
     where = "stdout" if output == "-" else output
     render.note(f"Exported {writer.count:,} purchases to {where} in {render.elapsed_since(start)}.")
 

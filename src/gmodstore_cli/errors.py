@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from gmodstore_sdk.exceptions import (
     ApiConnectionError,
@@ -19,6 +20,7 @@ from gmodstore_sdk.exceptions import (
     BadRequestException,
     ForbiddenException,
     NotFoundException,
+    NotTheApiError,
     OpenApiException,
     RateLimitException,
     ServiceException,
@@ -30,14 +32,35 @@ WRITE_SCOPE = "product-purchases:write"
 _SDK_MODEL = re.compile(r"^invalid [A-Za-z]+: ")
 
 
+SANDBOX_TOKEN_HINT = (
+    "a sandbox token comes from `gmodstore sandbox token create --user USER_ID`"
+    " (or `gmodstore sandbox serve --demo`, which prints one)"
+)
+STORE_TOKEN_HINT = "create a personal access token in your GmodStore account settings"
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (a URL) names this machine: then it is a sandbox, not the store."""
+    if not host:
+        return False
+    name = urlsplit(host if "//" in host else f"//{host}").hostname or ""
+    return name in {"localhost", "::1"} or name.startswith("127.")
+
+
+def token_hint(host: str | None) -> str:
+    """Where to get a token for ``host``: the sandbox's command, or the store's settings."""
+    return SANDBOX_TOKEN_HINT if is_loopback(host) else STORE_TOKEN_HINT
+
+
 class MissingTokenError(Exception):
     """No token was given with ``--token`` or ``GMODSTORE_TOKEN``."""
 
+    def __init__(self, host: str | None = None) -> None:
+        super().__init__(host)
+        self.host = host
+
     def __str__(self) -> str:
-        return (
-            "no API token: pass --token TOKEN or set GMODSTORE_TOKEN "
-            "(create a personal access token in your GmodStore account settings)"
-        )
+        return f"no API token: pass --token TOKEN or set GMODSTORE_TOKEN ({token_hint(self.host)})"
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,8 @@ class Context:
     purchase: str | None = None
     user: str | None = None
     write: bool = False
+    host: str | None = None
+    """The ``--host`` given, if any (``None``: the store)."""
 
 
 def _server_message(exc: ApiException) -> str:
@@ -87,10 +112,17 @@ def _not_found(exc: ApiException, ctx: Context) -> str:
 
 
 def _describe_response(exc: ApiException, ctx: Context) -> str:
-    if isinstance(exc, UnauthorizedException):
+    if isinstance(exc, NotTheApiError):
         return (
-            f"the API token is missing or invalid (401: {_server_message(exc)}); "
-            "check --token / GMODSTORE_TOKEN"
+            f"{exc.host} did not answer like the GmodStore API (HTTP {exc.status}, "
+            f"{exc.content_type}): check --host / GMODSTORE_HOST"
+        )
+    if isinstance(exc, UnauthorizedException):
+        server = _server_message(exc)
+        problem = "has expired" if "expired" in server.lower() else "is missing or invalid"
+        return (
+            f"the API token {problem} (401: {server}); check --token / GMODSTORE_TOKEN; "
+            f"{token_hint(ctx.host)}"
         )
     if isinstance(exc, ForbiddenException):
         return _forbidden(exc, ctx)

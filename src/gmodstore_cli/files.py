@@ -33,7 +33,11 @@ def read_ids(source: str, columns: Sequence[str]) -> tuple[list[str], str | None
     or ``None`` when the file has no header and the first column was read.
     """
     text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8-sig")
-    rows = [row for row in csv.reader(io.StringIO(text)) if row and not row[0].startswith("#")]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = [row for row in reader if row and not row[0].startswith("#")]
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise ValueError(f"line {reader.line_num}: {exc}") from None
     index, header = 0, None
     if rows:
         names = [normalise(cell) for cell in rows[0]]
@@ -42,6 +46,11 @@ def read_ids(source: str, columns: Sequence[str]) -> tuple[list[str], str | None
         if match is not None:
             index, header = names.index(match), rows[0][names.index(match)]
             rows = rows[1:]
+        elif len(rows[0]) > 1 and all(_HEADER_WORD.match(cell.strip()) for cell in rows[0]):
+            raise ValueError(
+                f"no column named {', '.join(columns[:-1])} or {columns[-1]} in its header"
+                f" ({', '.join(cell.strip() for cell in rows[0])})"
+            )
         elif _HEADER_WORD.match(rows[0][0].strip()):
             header = rows[0][0]
             rows = rows[1:]
@@ -84,18 +93,44 @@ _EXPORT_FORMATS = {
 }
 
 
+def check_output(output: str) -> None:
+    """Refuse, before anything is fetched, an ``export`` target that cannot be a new file."""
+    if output == "-":
+        return
+    path = Path(output)
+    if path.is_dir() or output.endswith(("/", os.sep)):
+        raise CommandFailed(
+            f"cannot write {output}: it is a directory; name a file such as "
+            f"{path / 'purchases.csv'}"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
+        raise CommandFailed(f"cannot write {output}: {parent} {what}")
+
+
 def export_format(output: str, fmt: OutputFormat | None) -> OutputFormat:
-    """The format ``export`` writes: ``--format``, else from the file name (jsonl for stdout)."""
-    if fmt is None and output == "-":
-        return OutputFormat.jsonl
-    if fmt is not None and fmt is not OutputFormat.table:
+    """The format ``export`` writes: ``--format``, else from the file name (jsonl for stdout).
+
+    A ``--format`` that contradicts a known file suffix (``--format json -o out.csv``) is refused:
+    a file whose name lies about its content breaks whatever reads it next.
+    """
+    if output == "-":
+        return fmt or OutputFormat.jsonl
+    suffix = Path(output).suffix.lower()
+    found = _EXPORT_FORMATS.get(suffix)
+    if fmt is not None:
+        if found is not None and found is not fmt:
+            raise typer.BadParameter(
+                f"{fmt.value} does not match the file name {output} ({suffix} is "
+                f"{found.value}): leave out --format, or name the file .{fmt.value}",
+                param_hint="--format",
+            )
         return fmt
-    if fmt is OutputFormat.table:
-        raise typer.BadParameter("export writes csv, jsonl or json", param_hint="--format")
-    found = _EXPORT_FORMATS.get(Path(output).suffix.lower())
     if found is None:
         raise typer.BadParameter(
-            "cannot tell the format from the file name: use .csv, .jsonl or .json, or --format",
+            f"cannot tell the format of {output} from its name: use .csv, .jsonl or .json, "
+            "or --format",
             param_hint="--output",
         )
     return found

@@ -238,8 +238,11 @@ class RowWriter:
 
     def _flush_table(self) -> None:
         console = stdout_console()
-        columns = self._visible_columns(console)
         first = self.count <= len(self._pending)
+        if not console.is_terminal:
+            self._flush_plain(first)
+            return
+        columns = self._visible_columns(console)
         table = _plain_table(show_header=first)
         for column in columns:
             table.add_column(
@@ -249,6 +252,40 @@ class RowWriter:
             table.add_row(*(column.render(row) for column in columns))
         self._pending.clear()
         console.print(table)
+
+    def _flush_plain(self, first: bool) -> None:
+        """Rows for a pipe or a file: one line each, never wrapped, never cut, no tabs.
+
+        Every column is kept (there is no terminal width to fit), padded with spaces.
+        """
+        columns = self._columns
+        cells = [
+            [_one_line(column.render(row).plain) for column in columns] for row in self._pending
+        ]
+        widths = [
+            max([column.width or 0, len(column.header), *(len(line[i]) for line in cells)])
+            for i, column in enumerate(columns)
+        ]
+        lines = cells
+        if first:
+            lines = [[column.header for column in columns], *cells]
+        for line in lines:
+            padded = [cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=False)]
+            self._out.write("  ".join([*padded, line[-1]]).rstrip() + "\n")
+        self._pending.clear()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.replace("\t", " ").split())
+
+
+def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: IO[str]) -> None:
+    """A table for a pipe or a file: one line per row, columns padded with spaces, no tabs."""
+    cells = [[_one_line(str(cell)) for cell in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    for line in [list(headers), *cells]:
+        padded = [cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=False)]
+        out.write("  ".join([*padded, line[-1]]).rstrip() + "\n")
 
 
 def print_one(fmt: OutputFormat, row: Row, fields: Sequence[str], title: str) -> None:
@@ -329,9 +366,14 @@ class ProgressHandle:
             self._progress.advance(self._task, amount)
 
     def status(self, text: str) -> None:
-        """Show why the bar is paused (e.g. waiting for the rate limit to reset)."""
+        """Show why the bar is paused (e.g. waiting for the rate limit to reset).
+
+        Without a bar (stderr is not a terminal) a plain line says it, once per wait.
+        """
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, status=text)
+        elif text:
+            note(f"{text} ...")
 
 
 def progress_enabled(*, stdout_too: bool = False) -> bool:

@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import typer
 
@@ -56,6 +56,10 @@ def _debug_logging(enabled: bool) -> Iterator[None]:
             logger.setLevel(level)
 
 
+NOTABLE_WAIT = 5.0
+"""A retry pause at least this long (seconds) is announced even without a progress bar."""
+
+
 class _Sleeper:
     """The SDK's ``sleep``: says why it waits first, since a silent minute looks like a hang."""
 
@@ -70,32 +74,39 @@ class _Sleeper:
         if limit is not None and limit.remaining is not None and limit.remaining <= 0:
             until = time.strftime("%H:%M:%S", time.localtime(time.time() + seconds))
             self.on_wait(f"rate limit: waiting until {until}")
-        else:
+        elif seconds >= NOTABLE_WAIT or self.on_wait is not announce:
+            # Short retry pauses are not worth a line of their own outside a progress bar.
             self.on_wait(f"retrying in {seconds:.0f}s")
         time.sleep(seconds)
         self.on_wait("")
 
 
+def announce(text: str) -> None:
+    """Say on stderr why the command pauses: a plain line, once per wait (no bar to show it)."""
+    if text:
+        render.note(f"{text} ...")
+
+
 @contextmanager
 def open_api(
-    conn: Connection, *, on_wait: Callable[[str], None] | None = None
+    conn: Connection, *, on_wait: Callable[[str], None] = announce
 ) -> Iterator[tuple[ApiClient, ProductPurchasesApi]]:
     """An :class:`ApiClient` configured from the command line, and the purchases API on it.
 
-    ``on_wait`` is told why the SDK pauses (rate limit, retry), then ``""`` when it goes on.
+    ``on_wait`` is told why the SDK pauses (rate limit, retry), then ``""`` when it goes on; by
+    default a line on stderr says it, so that a wait never looks like a hang.
     """
     if not conn.token:
-        raise MissingTokenError()
+        raise MissingTokenError(conn.host)
     configuration = Configuration(
         host=conn.host or None,
         access_token=conn.token,
         connect_timeout=min(5.0, conn.timeout),
         read_timeout=conn.timeout,
     )
-    sleeper = _Sleeper(on_wait) if on_wait is not None else None
+    sleeper = _Sleeper(on_wait)
     with _debug_logging(conn.debug), ApiClient(configuration, sleep=sleeper) as client:
-        if sleeper is not None:
-            sleeper.client = client
+        sleeper.client = client
         yield client, ProductPurchasesApi(client)
 
 
@@ -108,6 +119,7 @@ def errors_to_exit(
     The traceback is shown only with ``--debug``; anything outside our exception tree is a bug
     and propagates untouched.
     """
+    ctx = replace(ctx or Context(), host=conn.host)
     try:
         yield
     except (OpenApiException, MissingTokenError, CommandFailed) as exc:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
+from .content import tables as _content_tables  # noqa: F401 - registers them before create_all
 from .service import READ, WRITE_SCOPE, hash_token
 from .storage import repository as repo
 from .storage.db import WRITE
@@ -118,6 +119,8 @@ class SeedIds:
     revoked_purchase_ids: list[str] = field(default_factory=list)
     free_user_ids: list[str] = field(default_factory=list)
     other_team_purchase_ids: list[str] = field(default_factory=list)
+    review_ids: list[str] = field(default_factory=list)
+    """Reviews of product_id by its first 10 buyers; ratings 5, 4, 3, 2, 1, 5, 4, 3, 2, 1."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,11 @@ def seed_testing(
         rows = _purchases(product, buyers, revoked, start)
         other_rows = _purchases(other, buyers[:other_purchases], set(), start)
         repo.insert_purchases_bulk(conn, rows=rows + other_rows)
+    from .content.admin import seed_reviews
+
+    reviews = seed_reviews(
+        engine, product_id=str(product), user_ids=[str(b) for b in buyers[:10]], start=start
+    )
     ids = SeedIds(
         team_id=str(team_a),
         other_team_id=str(team_b),
@@ -232,6 +240,7 @@ def seed_testing(
         revoked_purchase_ids=[str(r["id"]) for r in rows if r["revoked"]],
         free_user_ids=[str(u) for u in free],
         other_team_purchase_ids=[str(r["id"]) for r in other_rows],
+        review_ids=reviews,
     )
     tokens = _testing_tokens(engine, owner, reader, writer, other_owner, now)
     return SandboxSeed(ids, tokens)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from starlette.types import Lifespan
 
 from .api import docs, openapi, purchases
+from .content import wiring as content
 from .errors import install_error_handlers
 from .ratelimit import DatabaseWindows, RateLimiter
 from .service import PurchaseService
@@ -44,7 +45,7 @@ def _lifespan(engine: Engine, settings: Settings, extra: list[Engine]) -> Lifesp
         service: PurchaseService = app.state.service
         if service.codec is None:
             service.codec = _stored_cursor_codec(engine)
-        with run_webhook_worker(engine, settings):
+        with run_webhook_worker(engine, settings), content.running(app):
             yield
         for each in (engine, *extra):
             each.dispose()
@@ -100,8 +101,10 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
         codec=None if secret is None else CursorCodec(secret.get_secret_value().encode()),
         token_cache_seconds=settings.token_cache_seconds,
     )
+    content.install(app, engine=engine, settings=settings)
     app.state.limiter = _rate_limiter(settings, extra_engines)
-    mounted = [(prefix, purchases.router) for prefix in API_PREFIXES] + [("", docs.router)]
+    areas = [purchases.router, content.router]
+    mounted = [(p, router) for p in API_PREFIXES for router in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")
     install_error_handlers(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ._help import examples
+from .content.cli import reviews_app
 from .webhooks.cli import purchases_app, webhooks_app
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(products_app, name="products")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(purchases_app, name="purchases")
+app.add_typer(reviews_app, name="reviews")
 
 
 DatabaseUrl = Annotated[

@@ -100,6 +100,10 @@ _UPSERT = text(
     "THEN 1 ELSE rate_limit_windows.hits + 1 END "
     "RETURNING started_at, hits"
 )
+_LOCK_WAIT = 0.5
+"""Seconds a thread waits for this process's turn at the counter before counting in memory."""
+_RETRY_DATABASE_AFTER = 1.0
+"""Seconds of counting in memory after the database refused a count."""
 _PRUNE = text("DELETE FROM rate_limit_windows WHERE started_at <= :expired")
 
 
@@ -120,21 +124,30 @@ class DatabaseWindows:
         self._lock = threading.Lock()
         self._next_prune = 0.0
         self._next_warning = 0.0
+        self._memory_until = 0.0
 
     def count(self, key: str, *, now: float, window: float) -> tuple[float, int]:
-        params = {"key": key, "now": now, "expired": now - window}
+        # A thread never queues long behind another one stuck on a database lock.
+        if time.monotonic() < self._memory_until or not self._lock.acquire(timeout=_LOCK_WAIT):
+            return self._fallback.count(key, now=now, window=window)
         try:
-            with self._lock, self.engine.begin() as conn:
+            if time.monotonic() < self._memory_until:  # the database just refused: not again yet
+                return self._fallback.count(key, now=now, window=window)
+            params = {"key": key, "now": now, "expired": now - window}
+            with self.engine.begin() as conn:
                 row = conn.execute(_UPSERT, params).one()
                 if now >= self._next_prune:
                     conn.execute(_PRUNE, {"expired": now - window})
                     self._next_prune = now + window
             return float(row[0]), int(row[1])
         except (DBAPIError, SandboxError) as exc:
+            self._memory_until = time.monotonic() + _RETRY_DATABASE_AFTER
             if now >= self._next_warning:
                 self._next_warning = now + 60
                 logger.warning("rate limit counted in memory: the database refused it (%s)", exc)
             return self._fallback.count(key, now=now, window=window)
+        finally:
+            self._lock.release()
 
 
 class RateLimiter:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -52,6 +54,16 @@ class Settings(BaseSettings):
     """Wall-clock deadline of one webhook attempt (connect, send, answer), in seconds."""
     webhook_lease_margin: float = Field(default=30.0, gt=0)
     """Seconds a claimed webhook delivery stays leased beyond its deadline (multi-process)."""
+    # Uploaded files (gmodstore_sandbox.content). Defaults: the spec's limits read as kilobytes.
+    files_dir: Path | None = None
+    """Where uploads are kept; unset: beside the SQLite file (``sandbox-files`` for ``sandbox.db``),
+    ``./sandbox-files`` for PostgreSQL."""
+    max_version_bytes: int = Field(default=75_000 * 1024, ge=1)
+    max_image_bytes: int = Field(default=8_000 * 1024, ge=1)
+    max_video_bytes: int = Field(default=8_000 * 1024, ge=1)
+    max_header_bytes: int = Field(default=5_000 * 1024, ge=1)
+    download_link_seconds: float = Field(default=300.0, gt=0)
+    """Lifetime of a one-time version download link."""
 
     @field_validator("rate_limit", mode="before")
     @classmethod

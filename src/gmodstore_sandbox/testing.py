@@ -126,6 +126,14 @@ class Sandbox:
         return self.tokens.expired_token
 
     @property
+    def files_dir(self) -> Path:
+        """Where this sandbox keeps uploaded files (see ``Settings.files_dir``)."""
+        from .content.files import default_files_dir
+
+        configured = self._settings.get("files_dir")
+        return Path(configured) if configured else default_files_dir(self.database_url)
+
+    @property
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
 
@@ -242,7 +250,8 @@ def run_sandbox(
             default: random per `run_sandbox` call, so cursors survive `Sandbox.restart`.
         overrides: further `Settings` fields, e.g. ``write_timeout=1.0``. The failed-
             authentication budget per client address (``auth_failure_limit``) is off unless given:
-            tests make many bad-token requests from one address.
+            tests make many bad-token requests from one address. Uploaded files go beside the
+            SQLite file, or (PostgreSQL) into a temporary directory unless ``files_dir`` is given.
     """
     from .admin import seed_testing
     from .settings import Settings
@@ -264,6 +273,10 @@ def run_sandbox(
             database_url = f"sqlite:///{Path(tmp) / 'sandbox.db'}"
         elif _is_postgres(database_url) and fresh_database:
             database_url = stack.enter_context(_fresh_postgres(database_url))
+        if _is_postgres(database_url) and not settings.get("files_dir"):
+            settings["files_dir"] = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="gmodstore-sandbox-files-")
+            )
         database_url = Settings(database_url=database_url).database_url
         engine = make_engine(database_url, pool_size=2)
         stack.callback(engine.dispose)

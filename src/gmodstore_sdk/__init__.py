@@ -16,6 +16,7 @@ from __future__ import annotations
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._facade import AsyncGmodStore, GmodStore
 from gmodstore_sdk._retry import RateLimit
+from gmodstore_sdk._transfer_errors import DownloadError, UploadError
 from gmodstore_sdk._types import NOT_GIVEN, NotGiven
 from gmodstore_sdk._version import __version__
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
@@ -51,6 +52,7 @@ __all__ = [
     "AsyncGmodStore",
     "BadRequestException",
     "Configuration",
+    "DownloadError",
     "ForbiddenException",
     "GmodStore",
     "NotFoundException",
@@ -61,5 +63,6 @@ __all__ = [
     "RateLimitException",
     "ServiceException",
     "UnauthorizedException",
+    "UploadError",
     "__version__",
 ]

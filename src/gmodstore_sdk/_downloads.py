@@ -33,7 +33,8 @@ from typing import IO, TYPE_CHECKING
 
 import httpx
 
-from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError, OpenApiException
+from gmodstore_sdk._transfer_errors import DownloadError
+from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 
 if TYPE_CHECKING:
     from gmodstore_sdk._base import BaseApiClient
@@ -64,13 +65,6 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 _CREDENTIALS = ("Authorization", "X-Tenant")
 _ERROR_PREVIEW = 300  # bytes of an error body quoted in the message
-
-
-class DownloadError(OpenApiException):
-    """The file could not be downloaded whole and intact (after one fresh URL).
-
-    `dest` was left untouched. The httpx error, if any, is `__cause__`.
-    """
 
 
 class _Retryable(Exception):
@@ -267,6 +261,8 @@ def download_file(
             logger.info("download failed (%s); asking for a fresh URL", exc or type(exc).__name__)
         except _Fatal as exc:
             raise _fail(str(exc)) from None
+        except OSError as exc:  # the local side: a full disk, a folder that is not writable
+            raise _fail(f"cannot write {dest} ({exc.strerror or exc})") from exc
         finally:
             target.discard()
     raise AssertionError("unreachable")  # pragma: no cover
@@ -317,6 +313,8 @@ async def adownload_file(
             logger.info("download failed (%s); asking for a fresh URL", exc or type(exc).__name__)
         except _Fatal as exc:
             raise _fail(str(exc)) from None
+        except OSError as exc:  # the local side: a full disk, a folder that is not writable
+            raise _fail(f"cannot write {dest} ({exc.strerror or exc})") from exc
         finally:
             target.discard()
     raise AssertionError("unreachable")  # pragma: no cover

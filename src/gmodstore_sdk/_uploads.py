@@ -16,15 +16,25 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO, Union
 
 import httpx
 
-from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError, OpenApiException
+from gmodstore_sdk._transfer_errors import UploadError
+from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 
-__all__ = ["CHUNK_SIZE", "FileInput", "MultipartBody", "UploadError", "UploadProgress", "sniff"]
+__all__ = [
+    "CHUNK_SIZE",
+    "DEFAULT_DEADLINE",
+    "FileInput",
+    "MultipartBody",
+    "UploadError",
+    "UploadProgress",
+    "sniff",
+]
 
 FileInput = Union["os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 """What an upload accepts as its file: a path (`pathlib.Path`), bytes, or a binary file object."""
@@ -32,9 +42,11 @@ UploadProgress = Callable[[int, int | None], None]
 """`progress(sent, total)`: bytes of the body sent so far, and its size (None when unknown)."""
 
 CHUNK_SIZE = 64 * 1024
+DEFAULT_DEADLINE = 3600.0
+"""Seconds one sending of a body may take: a server that reads slowly is not waited on forever."""
 
-# Magic bytes -> content type. Zip first: versions are zip files (the spec's encoding for
-# createProductVersion), media are images; the sandbox checks an image's type by its content too.
+# Magic bytes -> content type. Versions are zip files (the spec's encoding for
+# createProductVersion), media images or videos; the sandbox too checks types by content.
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"PK\x03\x04", 0, "application/zip"),
     (b"PK\x05\x06", 0, "application/zip"),  # an empty archive
@@ -44,14 +56,11 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"GIF87a", 0, "image/gif"),
     (b"GIF89a", 0, "image/gif"),
     (b"WEBP", 8, "image/webp"),  # after "RIFF" and the chunk size
+    (b"ftyp", 4, "video/mp4"),  # an ISO base media file: its first box
+    (b"\x1a\x45\xdf\xa3", 0, "video/webm"),  # an EBML header
 )
 _SNIFF_BYTES = 16
 _DEFAULT_TYPE = "application/octet-stream"
-
-
-class UploadError(OpenApiException):
-    """The file could not be sent as given: it changed size while being read, or a file object
-    that cannot be rewound was asked to be sent a second time (a retry)."""
 
 
 def sniff(head: bytes, filename: str | None = None) -> str:
@@ -197,10 +206,12 @@ class MultipartBody(httpx.SyncByteStream, httpx.AsyncByteStream):
         files: file parts (`name` -> a `pathlib.Path`, bytes, or a binary file object, read from
             its current position). Each part's filename is the path's or file object's base name
             (else the field name); its content type is found from its first bytes: zip archives
-            `application/zip`, PNG/JPEG/GIF/WebP images `image/*`, anything else
-            `application/octet-stream`.
+            `application/zip`, PNG/JPEG/GIF/WebP images `image/*`, MP4/WebM `video/*`, anything
+            else `application/octet-stream`.
         progress: called with `(bytes sent, total bytes or None)` as the body is sent, starting
             from 0 again when a retry resends it.
+        deadline: seconds each sending of the body may take (each write is also bounded by the
+            client's timeout); past it the upload stops with `UploadError`.
 
     Raises:
         ApiTypeError: a value of the wrong type (a file given as `str` must be a `Path`).
@@ -213,9 +224,13 @@ class MultipartBody(httpx.SyncByteStream, httpx.AsyncByteStream):
         files: Mapping[str, FileInput],
         *,
         progress: UploadProgress | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
+        if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or deadline <= 0:
+            raise ApiValueError(f"`deadline` must be a number of seconds > 0, got {deadline!r}")
         self.boundary = secrets.token_hex(16)
         self._progress = progress
+        self._deadline = deadline
         self._parts: list[tuple[bytes, _Source | None]] = []
         for name, value in fields.items():
             if not isinstance(name, str) or not isinstance(value, str):
@@ -270,6 +285,7 @@ class MultipartBody(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         progress, total, sent = self._progress, self.content_length, 0
+        ends_at = time.monotonic() + self._deadline
         if progress is not None:
             progress(0, total)
         for chunk in self._chunks():
@@ -277,6 +293,10 @@ class MultipartBody(httpx.SyncByteStream, httpx.AsyncByteStream):
             if progress is not None:
                 sent += len(chunk)
                 progress(sent, total)
+            if time.monotonic() > ends_at:
+                raise UploadError(
+                    f"the upload took longer than its deadline ({self._deadline:g} s)"
+                )
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         # Files are read with plain blocking reads of 64 KiB, as httpx's own multipart stream does

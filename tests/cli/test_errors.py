@@ -20,15 +20,21 @@ def _one_line(stderr: str) -> str:
     return lines[0]
 
 
+SANDBOX_HINT = (
+    "a sandbox token comes from `gmodstore sandbox token create --user USER_ID`"
+    " (or `gmodstore sandbox serve --demo`, which prints one)"
+)
+
+
 @pytest.mark.parametrize(
-    "token",
+    ("token", "problem"),
     [
-        pytest.param("gms_not-a-real-token", id="invalid"),
-        pytest.param("expired", id="expired"),
+        pytest.param("gms_not-a-real-token", "is missing or invalid", id="invalid"),
+        pytest.param("expired", "has expired", id="expired"),
     ],
 )
-def test_401_says_the_token_is_missing_or_invalid(
-    gm: Invoke, shop: Shop, sandbox: Sandbox, token: str
+def test_401_says_what_is_wrong_with_the_token_and_how_to_get_a_sandbox_one(
+    gm: Invoke, shop: Shop, sandbox: Sandbox, token: str, problem: str
 ) -> None:
     token = sandbox.expired_token if token == "expired" else token
 
@@ -36,16 +42,26 @@ def test_401_says_the_token_is_missing_or_invalid(
 
     assert result.exit_code == 1
     line = _one_line(result.stderr)
-    assert line.startswith("error: the API token is missing or invalid (401")
-    assert line.endswith("check --token / GMODSTORE_TOKEN")
+    assert line.startswith(f"error: the API token {problem} (401")
+    assert line.endswith(f"check --token / GMODSTORE_TOKEN; {SANDBOX_HINT}")
 
 
-def test_missing_token_says_how_to_set_it(gm: Invoke, shop: Shop) -> None:
+def test_missing_token_on_a_sandbox_names_the_sandbox_command(gm: Invoke, shop: Shop) -> None:
     result = gm("purchases", "list", shop.product, token=None)
 
     assert result.exit_code == 1
-    assert _one_line(result.stderr).startswith(
+    assert _one_line(result.stderr) == (
+        f"error: no API token: pass --token TOKEN or set GMODSTORE_TOKEN ({SANDBOX_HINT})"
+    )
+
+
+def test_missing_token_for_the_store_names_the_account_settings(gm: Invoke) -> None:
+    result = gm("purchases", "list", "P", token=None, GMODSTORE_HOST="https://www.gmodstore.com")
+
+    assert result.exit_code == 1
+    assert _one_line(result.stderr) == (
         "error: no API token: pass --token TOKEN or set GMODSTORE_TOKEN"
+        " (create a personal access token in your GmodStore account settings)"
     )
 
 

@@ -11,7 +11,7 @@ from gmodstore_sandbox.testing import Sandbox
 from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
 from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
 
-from .conftest import Invoke, Shop, flat, parse_csv, parse_jsonl
+from .conftest import Invoke, Shop, parse_csv, parse_jsonl
 
 
 @pytest.fixture
@@ -86,8 +86,12 @@ def test_export_needs_a_known_format(gm: Invoke, shop: Shop, tmp_path: Path) -> 
     explicit = gm("purchases", "export", shop.product, "-o", str(tmp_path / "out.txt"), "-f", "csv")
 
     assert unknown.exit_code == 2
-    assert "use .csv, .jsonl or .json" in flat(unknown.stderr)
+    assert unknown.stderr == (
+        f"error: --output: cannot tell the format of {tmp_path / 'out.xlsx'} from its name:"
+        " use .csv, .jsonl or .json, or --format\n"
+    )
     assert table.exit_code == 2
+    assert table.stderr == "error: unknown format 'table' (choose csv, jsonl, json)\n"
     assert explicit.exit_code == 0, explicit.output
     assert len(parse_csv((tmp_path / "out.txt").read_text())) == 5
 

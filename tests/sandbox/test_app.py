@@ -52,7 +52,8 @@ def test_openapi_document(client: TestClient) -> None:
         for path, ops in doc["paths"].items()
         for method, op in ops.items()
     }
-    assert found == OPERATIONS
+    # Other areas (content, identity) document their own operations too.
+    assert found.items() >= OPERATIONS.items()
     assert doc["components"]["securitySchemes"] == {
         "PersonalAccessToken": {"type": "http", "scheme": "bearer"}
     }
@@ -88,7 +89,7 @@ def test_openapi_document(client: TestClient) -> None:
 def test_openapi_matches_reference_shapes(client: TestClient) -> None:
     ours = client.get("/openapi.json").json()
     ref = json.loads(REFERENCE.read_text())
-    assert set(ours["paths"]) == set(ref["paths"])
+    assert set(ours["paths"]) >= set(ref["paths"])
     for path, ops in ref["paths"].items():
         for method, op in ops.items():
             assert ours["paths"][path][method]["operationId"] == op["operationId"]

@@ -1,7 +1,8 @@
 """`download_product_version` and `latest_product_version`, against the loopback mimic.
 
-The sandbox does not serve versions yet: `versions.VersionsServer` plays the two endpoints (and the
-version metadata) over real HTTP on 127.0.0.1, the SDK is real (client, flow, mixins).
+`versions.VersionsServer` plays the two endpoints (and the version metadata) over real HTTP on
+127.0.0.1, with the faults a real server rarely produces on demand (corrupted or slow transfers,
+redirects to another host); the SDK is real: the generated `ProductVersionsApi` with its mixin.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 import pytest
 
 import gmodstore_sdk
-from gmodstore_sdk._downloads import DownloadError
+from gmodstore_sdk import DownloadError
+from gmodstore_sdk.api.product_versions_api import AsyncProductVersionsApi, ProductVersionsApi
 
 from .loopback import Loopback, serve
-from .versions import BASE, PRODUCT, AsyncStandInVersionsApi, StandInVersionsApi, VersionsServer
+from .versions import BASE, PRODUCT, VersionsServer
 
 CONTENT = os.urandom(300_000)
 
@@ -68,7 +70,7 @@ def test_download_writes_the_exact_file_atomically(
     dest = tmp_path / "addon.zip"
     seen: list[tuple[int, int | None]] = []
     with client(shop.api) as c:
-        path = StandInVersionsApi(c).download_product_version(
+        path = ProductVersionsApi(c).download_product_version(
             PRODUCT, version.id, dest, progress=lambda got, total: seen.append((got, total))
         )
     assert path == dest and dest.read_bytes() == CONTENT
@@ -87,7 +89,7 @@ def test_token_goes_only_to_the_api_origin(api_server: Loopback, tmp_path: Path)
     shop.install()
     version = shop.add(content=CONTENT)
     with client(api_server) as c:
-        StandInVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
     (download,) = files_received(api_server)
     assert download.headers["Authorization"] == "Bearer t0ken"
 
@@ -99,7 +101,7 @@ def test_redirect_to_another_host_drops_the_token(
     shop.install()
     version = shop.add(content=CONTENT)
     with client(api_server) as c:
-        StandInVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
     (first,) = files_received(api_server)
     (second,) = files_received(file_host)
     assert first.headers["Authorization"] == "Bearer t0ken"
@@ -111,7 +113,7 @@ def test_a_failed_download_asks_for_a_fresh_url_once(shop: VersionsServer, tmp_p
     version = shop.add(content=CONTENT)
     shop.bad_downloads = 1  # the first transfer is corrupted: its hash does not match
     with client(shop.api) as c:
-        StandInVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
     assert shop.url_requests == 2
     assert (tmp_path / "a.zip").read_bytes() == CONTENT
 
@@ -122,7 +124,7 @@ def test_two_failures_raise_and_leave_dest_untouched(shop: VersionsServer, tmp_p
     dest = tmp_path / "a.zip"
     dest.write_bytes(b"the previous release")
     with client(shop.api) as c, pytest.raises(DownloadError, match="SHA-256 does not match"):
-        StandInVersionsApi(c).download_product_version(PRODUCT, version.id, dest)
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, dest)
     assert shop.url_requests == 2
     assert dest.read_bytes() == b"the previous release"
     assert os.listdir(tmp_path) == ["a.zip"]
@@ -134,7 +136,7 @@ def test_refused_url_is_retried_with_a_fresh_one_then_reported(
     version = shop.add(content=CONTENT)
     shop.file_status = 403
     with client(shop.api) as c, pytest.raises(DownloadError, match="answered 403"):
-        StandInVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
     assert shop.url_requests == 2
     assert not (tmp_path / "a.zip").exists()
 
@@ -153,14 +155,14 @@ def test_a_size_other_than_the_versions_is_refused_unread(
 
     version.json = lying  # type: ignore[method-assign]
     with client(shop.api) as c, pytest.raises(DownloadError, match="announced"):
-        StandInVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
 
 
 def test_max_bytes_bounds_a_file_of_unknown_size(shop: VersionsServer, tmp_path: Path) -> None:
     version = shop.add(content=CONTENT)
     shop.forbid_metadata = True  # no read scope: size and hash unknown
     with client(shop.api) as c, pytest.raises(DownloadError, match="max_bytes"):
-        StandInVersionsApi(c).download_product_version(
+        ProductVersionsApi(c).download_product_version(
             PRODUCT, version.id, tmp_path / "a.zip", max_bytes=1000
         )
     assert os.listdir(tmp_path) == []
@@ -173,7 +175,7 @@ def test_without_read_scope_the_file_is_downloaded_unchecked(
     shop.forbid_metadata = True
     shop.bad_downloads = 1
     with client(shop.api) as c:
-        StandInVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
     assert shop.url_requests == 1
     assert (tmp_path / "a.zip").read_bytes() != CONTENT  # nothing to check it against
 
@@ -182,7 +184,7 @@ def test_a_hash_of_unknown_kind_is_not_checked(shop: VersionsServer, tmp_path: P
     version = shop.add(content=CONTENT)
     version.file_hash = hashlib.md5(CONTENT).hexdigest()
     with client(shop.api) as c:
-        StandInVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
     assert (tmp_path / "a.zip").read_bytes() == CONTENT
 
 
@@ -191,12 +193,26 @@ def test_the_deadline_stops_a_slow_download(shop: VersionsServer, tmp_path: Path
     shop.trickle = 0.2  # 5 chunks: a second
     started = time.monotonic()
     with client(shop.api) as c, pytest.raises(DownloadError, match="deadline"):
-        StandInVersionsApi(c).download_product_version(
+        ProductVersionsApi(c).download_product_version(
             PRODUCT, version.id, tmp_path / "a.zip", deadline=0.3
         )
     assert time.monotonic() - started < 0.9
     assert shop.url_requests == 1  # a fresh URL would not make it faster
     assert os.listdir(tmp_path) == []
+
+
+def test_a_local_write_failure_is_a_download_error(
+    shop: VersionsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = shop.add(content=CONTENT)
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)  # a full disk cannot be had on demand
+    with client(shop.api) as c, pytest.raises(DownloadError, match="No space left"):
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+    assert os.listdir(tmp_path) == [] and shop.url_requests == 1
 
 
 @pytest.mark.parametrize(
@@ -216,13 +232,13 @@ def test_bad_arguments_send_nothing(
 ) -> None:
     target = tmp_path / dest if isinstance(dest, str) else dest
     with client(shop.api) as c, pytest.raises(error, match=match):
-        StandInVersionsApi(c).download_product_version(PRODUCT, "v", target, **kwargs)
+        ProductVersionsApi(c).download_product_version(PRODUCT, "v", target, **kwargs)
     assert shop.api.received == []
 
 
 def test_unknown_version_raises_not_found(shop: VersionsServer, tmp_path: Path) -> None:
     with client(shop.api) as c, pytest.raises(gmodstore_sdk.NotFoundException):
-        StandInVersionsApi(c).download_product_version(PRODUCT, "nope", tmp_path / "a.zip")
+        ProductVersionsApi(c).download_product_version(PRODUCT, "nope", tmp_path / "a.zip")
     assert shop.url_requests == 0
 
 
@@ -234,7 +250,7 @@ async def test_async_download_with_a_fresh_url(
     shop.bad_downloads = 1
     config = gmodstore_sdk.Configuration(host=shop.api.url, access_token="t0ken")
     async with gmodstore_sdk.AsyncApiClient(config) as c:
-        path = await AsyncStandInVersionsApi(c).download_product_version(
+        path = await AsyncProductVersionsApi(c).download_product_version(
             PRODUCT, version.id, str(tmp_path / "a.zip")
         )
     assert path.read_bytes() == CONTENT and shop.url_requests == 2
@@ -248,7 +264,7 @@ async def test_async_failures_raise(shop: VersionsServer, tmp_path: Path) -> Non
     config = gmodstore_sdk.Configuration(host=shop.api.url, access_token="t0ken")
     async with gmodstore_sdk.AsyncApiClient(config) as c:
         with pytest.raises(DownloadError, match="answered 404"):
-            await AsyncStandInVersionsApi(c).download_product_version(
+            await AsyncProductVersionsApi(c).download_product_version(
                 PRODUCT, version.id, tmp_path / "a.zip"
             )
     assert os.listdir(tmp_path) == []
@@ -264,7 +280,7 @@ def test_latest_follows_every_page_and_compares_created_at(shop: VersionsServer)
     shop.versions.insert(150, shop.versions.pop())  # in the middle of page 2
     shop.add("beta", minutes=20_000)  # newer, but not stable
     with client(shop.api) as c:
-        latest = StandInVersionsApi(c).latest_product_version(PRODUCT)
+        latest = ProductVersionsApi(c).latest_product_version(PRODUCT)
     assert latest is not None and latest.id == newest.id
     lists = [r for r in shop.api.received if "perPage=100" in r.path]
     assert len(lists) == 3 and all("filter[releaseType]=stable" in r.path for r in lists)
@@ -274,7 +290,7 @@ def test_latest_of_any_type_and_of_none(shop: VersionsServer) -> None:
     shop.add("stable", minutes=1)
     beta = shop.add("beta", minutes=2)
     with client(shop.api) as c:
-        api = StandInVersionsApi(c)
+        api = ProductVersionsApi(c)
         assert api.latest_product_version(PRODUCT, None).id == beta.id  # type: ignore[union-attr]
         assert api.latest_product_version(PRODUCT, "demo") is None
 
@@ -290,7 +306,7 @@ def test_latest_ignores_what_a_server_filter_let_through(shop: VersionsServer) -
 
     shop.api.route("GET", BASE)(no_filter)  # replaces the list route
     with client(shop.api) as c:
-        latest = StandInVersionsApi(c).latest_product_version(PRODUCT)
+        latest = ProductVersionsApi(c).latest_product_version(PRODUCT)
     assert latest is not None and latest.id == stable.id
 
 
@@ -298,7 +314,7 @@ def test_latest_stops_on_a_repeated_cursor(shop: VersionsServer) -> None:
     only = shop.add("stable")
     shop.repeat_cursor = True
     with client(shop.api) as c:
-        latest = StandInVersionsApi(c).latest_product_version(PRODUCT)
+        latest = ProductVersionsApi(c).latest_product_version(PRODUCT)
     assert latest is not None and latest.id == only.id
     assert len(shop.api.received) == 2  # the first page, then cursor "0" once
 
@@ -309,7 +325,7 @@ def test_latest_stops_on_a_repeated_cursor(shop: VersionsServer) -> None:
 )
 def test_latest_validates_release_type(shop: VersionsServer, value: Any, error: Any) -> None:
     with client(shop.api) as c, pytest.raises(error, match="release_type"):
-        StandInVersionsApi(c).latest_product_version(PRODUCT, value)
+        ProductVersionsApi(c).latest_product_version(PRODUCT, value)
     assert shop.api.received == []
 
 
@@ -320,5 +336,5 @@ async def test_async_latest(shop: VersionsServer) -> None:
     shop.versions.reverse()
     config = gmodstore_sdk.Configuration(host=shop.api.url, access_token="t0ken")
     async with gmodstore_sdk.AsyncApiClient(config) as c:
-        latest = await AsyncStandInVersionsApi(c).latest_product_version(PRODUCT, "beta")
+        latest = await AsyncProductVersionsApi(c).latest_product_version(PRODUCT, "beta")
     assert latest is not None and latest.id == shop.versions[0].id

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 import gmodstore_sdk
+from gmodstore_sdk import UploadError
 from gmodstore_sdk._base import Operation
 from gmodstore_sdk._models import BaseModel
-from gmodstore_sdk._uploads import CHUNK_SIZE, MultipartBody, UploadError, sniff
+from gmodstore_sdk._uploads import CHUNK_SIZE, MultipartBody, sniff
 
 from .loopback import Loopback, Received, Reply, serve
 
@@ -193,6 +194,17 @@ def test_chunks_stay_small_for_a_large_file(tmp_path: Path) -> None:
     assert largest <= CHUNK_SIZE
 
 
+def test_a_slow_upload_stops_at_its_deadline(server: Loopback, tmp_path: Path) -> None:
+    big = tmp_path / "big.zip"
+    big.write_bytes(ZIP * 400)  # 4 MB: many chunks
+    body = MultipartBody({}, {"file": big}, deadline=1e-6)
+    with gmodstore_sdk.ApiClient(config(server)) as client:
+        with pytest.raises(UploadError, match="deadline"):
+            client._request(operation(client, body))
+    with pytest.raises(gmodstore_sdk.ApiValueError, match="deadline"):
+        MultipartBody({}, {"file": big}, deadline=0)
+
+
 def test_file_that_changes_size_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "a.zip"
     path.write_bytes(ZIP)
@@ -215,6 +227,8 @@ def test_file_that_changes_size_is_an_error(tmp_path: Path) -> None:
         pytest.param(b"GIF89a...", None, "image/gif", id="gif"),
         pytest.param(b"RIFF\0\0\0\0WEBPVP8 ", None, "image/webp", id="webp"),
         pytest.param(b"RIFF\0\0\0\0WAVE", None, "application/octet-stream", id="wav"),
+        pytest.param(b"\0\0\0\x18ftypmp42", None, "video/mp4", id="mp4"),
+        pytest.param(b"\x1a\x45\xdf\xa3\x01", None, "video/webm", id="webm"),
         pytest.param(b"just text", "notes.txt", "application/octet-stream", id="other"),
         pytest.param(b"", "release.ZIP", "application/zip", id="zip-by-name"),
     ],

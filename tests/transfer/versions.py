@@ -1,10 +1,8 @@
-"""A loopback mimic of the product-version endpoints the download code uses, and a stand-in API.
+"""A loopback mimic of the product-version endpoints the download code uses.
 
 `VersionsServer` serves `GET .../versions` (cursor pages, `filter[releaseType]`), `GET
 .../versions/{v}` and `POST .../versions/{v}/download` (a one-time URL to `GET /files/<token>`),
-with switches for the faults the tests need. `StandInVersionsApi` has the three generated methods
-the mixins call, built the way generated methods are (an `Operation` through the shared flow),
-until the generated `ProductVersionsApi` is on main.
+with switches for the faults the tests need (the sandbox serves the real ones: `content` helper).
 """
 
 from __future__ import annotations
@@ -18,16 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-import gmodstore_sdk
-from gmodstore_sdk._base import Operation
-from gmodstore_sdk._models import BaseModel
-from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
-from gmodstore_sdk.api._extras.product_versions import (
-    AsyncProductVersionsExtras,
-    ProductVersionsExtras,
-)
-from gmodstore_sdk.api._operations import segment, timeout
 
 from .loopback import Loopback, Received, Reply
 
@@ -154,162 +142,3 @@ class VersionsServer:
                 yield content[offset : offset + (1 << 16)]
 
         return gen
-
-
-# -- the stand-in for the generated API ---------------------------------------------------------
-
-
-class ProductVersion(BaseModel):
-    id: str
-    name: str
-    changelog: str
-    release_type: str
-    file_size: int
-    file_hash: str
-    created_at: datetime
-    updated_at: datetime
-
-
-class GetProductVersionResponse(BaseModel):
-    data: ProductVersion
-
-
-class DownloadUrl(BaseModel):
-    url: str
-
-
-class DownloadProductVersionResponse(BaseModel):
-    data: DownloadUrl
-
-
-class Cursors(BaseModel):
-    prev: str | None
-    next: str | None
-
-
-class ListProductVersionsResponse(BaseModel):
-    data: list[ProductVersion]
-    cursors: Cursors
-
-
-def _op(client: Any, method: str, path: str, query: str | None, model: Any, t: RequestTimeout):
-    full = client.base_path + path
-    return Operation(
-        method,
-        full,
-        client.make_url(full, query),
-        model,
-        scope="product-versions:read",
-        headers=client.get_headers,
-        timeout=timeout(t),
-    )
-
-
-def _list_query(per_page: Any, cursor: Any, filter: Any) -> str | None:
-    parts = []
-    if per_page is not None:
-        parts.append(f"perPage={per_page}")
-    if cursor is not None:
-        parts.append(f"cursor={cursor}")
-    if filter:
-        parts.append("filter[releaseType]=" + ",".join(filter["releaseType"]))
-    return "&".join(parts) or None
-
-
-def _path(product: str, version: str | None = None) -> str:
-    path = f"/products/{segment(product, 'product')}/versions"
-    return path if version is None else f"{path}/{segment(version, 'version')}"
-
-
-class StandInVersionsApi(ProductVersionsExtras):
-    def __init__(self, api_client: gmodstore_sdk.ApiClient) -> None:
-        self.api_client = api_client
-
-    def get_product_version(
-        self, product: str, version: str, *, _request_timeout: RequestTimeout = NOT_GIVEN
-    ) -> GetProductVersionResponse:
-        op = _op(
-            self.api_client,
-            "GET",
-            _path(product, version),
-            None,
-            GetProductVersionResponse,
-            _request_timeout,
-        )
-        return self.api_client._request(op).data
-
-    def get_product_download_url(
-        self, product: str, version: str, *, _request_timeout: RequestTimeout = NOT_GIVEN
-    ) -> DownloadProductVersionResponse:
-        path = _path(product, version) + "/download"
-        op = _op(
-            self.api_client, "POST", path, None, DownloadProductVersionResponse, _request_timeout
-        )
-        return self.api_client._request(op).data
-
-    def list_product_versions(
-        self,
-        product: str,
-        per_page: int | None = None,
-        cursor: str | None = None,
-        filter: Any = None,
-        *,
-        _request_timeout: RequestTimeout = NOT_GIVEN,
-    ) -> ListProductVersionsResponse:
-        query = _list_query(per_page, cursor, filter)
-        op = _op(
-            self.api_client,
-            "GET",
-            _path(product),
-            query,
-            ListProductVersionsResponse,
-            _request_timeout,
-        )
-        return self.api_client._request(op).data
-
-
-class AsyncStandInVersionsApi(AsyncProductVersionsExtras):
-    def __init__(self, api_client: gmodstore_sdk.AsyncApiClient) -> None:
-        self.api_client = api_client
-
-    async def get_product_version(
-        self, product: str, version: str, *, _request_timeout: RequestTimeout = NOT_GIVEN
-    ) -> GetProductVersionResponse:
-        op = _op(
-            self.api_client,
-            "GET",
-            _path(product, version),
-            None,
-            GetProductVersionResponse,
-            _request_timeout,
-        )
-        return (await self.api_client._request(op)).data
-
-    async def get_product_download_url(
-        self, product: str, version: str, *, _request_timeout: RequestTimeout = NOT_GIVEN
-    ) -> DownloadProductVersionResponse:
-        path = _path(product, version) + "/download"
-        op = _op(
-            self.api_client, "POST", path, None, DownloadProductVersionResponse, _request_timeout
-        )
-        return (await self.api_client._request(op)).data
-
-    async def list_product_versions(
-        self,
-        product: str,
-        per_page: int | None = None,
-        cursor: str | None = None,
-        filter: Any = None,
-        *,
-        _request_timeout: RequestTimeout = NOT_GIVEN,
-    ) -> ListProductVersionsResponse:
-        query = _list_query(per_page, cursor, filter)
-        op = _op(
-            self.api_client,
-            "GET",
-            _path(product),
-            query,
-            ListProductVersionsResponse,
-            _request_timeout,
-        )
-        return (await self.api_client._request(op)).data

@@ -58,7 +58,7 @@ def test_a_dripping_receiver_is_cut_off_at_the_deadline(engine, seed, mode):
         worker.stop()
         receiver.wait_until(lambda r: r.hits[0].closed is not None, timeout=2)
     # Before: httpx's per-read timeout never fired, as a byte came every 0.1 s.
-    assert 1.0 <= elapsed < 1.5
+    assert 1.0 <= elapsed < 2.0  # the deadline plus a second at most
     [(status, error, duration_ms)] = attempts(engine)
     if mode == "drip-body":
         assert status == 500  # the status line came in time; its body did not
@@ -66,8 +66,8 @@ def test_a_dripping_receiver_is_cut_off_at_the_deadline(engine, seed, mode):
     else:
         assert status is None
         assert error == "Deadline: no complete answer within 1 s"
-    assert 1000 <= duration_ms < 1500
-    assert receiver.hits[0].closed - receiver.hits[0].arrived < 1.5
+    assert 1000 <= duration_ms < 2000
+    assert receiver.hits[0].closed - receiver.hits[0].arrived < 2.0
 
 
 def test_only_the_start_of_a_huge_answer_is_read(engine, seed):
@@ -84,7 +84,7 @@ def test_only_the_start_of_a_huge_answer_is_read(engine, seed):
     [(status, error, _)] = attempts(engine)
     assert status == 500
     assert error == "e" * ANSWER_EXCERPT
-    assert elapsed < 1.0
+    assert elapsed < 3.0  # nowhere near the deadline (5 s), let alone 1 GB
     # The sender hung up long before the 1 GB: only socket buffers' worth was ever sent.
     assert receiver.hits[0].sent_bytes < 64 << 20
 
@@ -113,11 +113,11 @@ def test_a_dripping_endpoint_does_not_hold_back_another(engine, seed):
             start = time.monotonic()
             worker.stop()
             stopped_in = time.monotonic() - start
-    assert max(delays) < 1.0, delays
+    assert max(delays) < 2.0, delays
     assert stopped_in < config.timeout + 1
 
 
-def test_stop_waits_no_longer_than_the_deadline_and_gives_back_unfinished_leases(engine, seed):
+def test_stop_waits_no_longer_than_the_deadline_and_records_the_attempt(engine, seed):
     config = WorkerConfig(timeout=1.5, poll_interval=0.05)
     with FaultyReceiver("drip-body", drip_every=0.05) as slow:
         admin.add_endpoint(engine, team="Team A", url=slow.url)
@@ -134,3 +134,41 @@ def test_stop_waits_no_longer_than_the_deadline_and_gives_back_unfinished_leases
     with engine.connect() as conn:
         row = conn.execute(select(WebhookDelivery.status, WebhookDelivery.tries)).one()
     assert tuple(row) == ("pending", 1)
+
+
+def test_stop_gives_back_the_lease_of_an_attempt_that_did_not_finish(engine, seed, monkeypatch):
+    """The result cannot be recorded in time (a slow database): the delivery is due again at once,
+    and the late result, no longer holding the lease, is dropped."""
+    real_record = WebhookWorker._record
+
+    def slow_record(*args, **kwargs):
+        time.sleep(1.5)  # waiting for a database connection, say
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(WebhookWorker, "_record", slow_record)
+    config = WorkerConfig(timeout=0.5, poll_interval=0.05)
+    with FaultyReceiver("drip-body", drip_every=0.05) as slow:
+        admin.add_endpoint(engine, team="Team A", url=slow.url)
+        time.sleep(0.002)
+        purchase_event(engine, seed)
+        worker = WebhookWorker(engine, config)
+        worker.start()
+        slow.wait_until(lambda r: len(r.hits) == 1, timeout=3)
+        start = time.monotonic()
+        worker.stop()
+        stopped_in = time.monotonic() - start
+        stopped_at = utcnow()
+    assert stopped_in < config.timeout + 1
+    time.sleep(1.5)  # the late result arrives, and is refused
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                WebhookDelivery.status,
+                WebhookDelivery.tries,
+                WebhookDelivery.lease_token,
+                WebhookDelivery.next_attempt_at,
+            )
+        ).one()
+    assert row[:3] == ("pending", 0, None)
+    assert row.next_attempt_at <= stopped_at
+    assert admin.list_deliveries(engine)[0][1] == []  # no attempt logged

@@ -21,6 +21,7 @@ from gmodstore_sdk.webhooks import (
     ProductPurchaseUnrevokedEvent,
 )
 
+from .faults import FaultyReceiver
 from .receiver import Receiver
 
 POSTGRES_ENV = "GMODSTORE_TEST_POSTGRES_URL"
@@ -191,3 +192,31 @@ def test_a_regrant_waits_for_the_failed_deletion_before_it(sb, engine, api):
             (CREATED, p2.id),
         ]
         assert receiver.requests == 4
+
+
+def test_a_dripping_team_endpoint_does_not_delay_another_team(sb, engine, api):
+    """Team A's receiver drips on every delivery (deadline 5 s here); team B's events reach its
+    fast receiver at once."""
+    config = Configuration(host=sb.url, access_token=sb.other_team_token, api_path="/v3")
+    with (
+        FaultyReceiver("drip-body", drip_every=0.1) as slow,
+        FaultyReceiver("fast") as fast,
+        ApiClient(config) as client,
+    ):
+        admin.add_endpoint(engine, team=sb.ids.team_id, url=slow.url)
+        admin.add_endpoint(engine, team=sb.ids.other_team_id, url=fast.url)
+        for _ in range(6):
+            api.create_product_purchase(sb.ids.product_id, {"userId": sb.new_user()})
+        slow.wait_until(lambda r: len(r.hits) >= 4, timeout=5)
+        other_team = ProductPurchasesApi(client)
+        delays = []
+        for n in range(1, 4):
+            other_team.create_product_purchase(
+                sb.ids.other_team_product_id, {"userId": sb.new_user()}
+            )
+            answered = time.monotonic()
+            fast.wait_until(lambda r, n=n: len(r.hits) >= n, timeout=5)
+            delays.append(fast.hits[n - 1].arrived - answered)
+        assert all(h.closed is None for h in slow.hits)  # still dripping meanwhile
+        assert max(delays) < 2.0, delays
+        sb.stop()  # within the sandbox's deadline, while team A's attempts still drip

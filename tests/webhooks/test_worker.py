@@ -615,3 +615,37 @@ def test_a_url_with_credentials_never_gets_basic_auth(engine, seed, clock):
     with pytest.raises(admin.WebhookAdminError):
         admin.add_endpoint(engine, team="Team A", url="http://user:pass@127.0.0.1:9/hook")
     assert admin.list_endpoints(engine) == []
+
+
+def test_tables_of_an_older_sandbox_get_the_new_columns(tmp_path, clock):
+    """A database whose webhook tables predate ordering keys, leases and attempt URLs."""
+    from sqlalchemy import inspect, text
+
+    from gmodstore_sandbox.admin import seed_testing
+    from gmodstore_sandbox.storage.db import create_tables, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}", pool_size=2)
+    create_tables(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_webhook_deliveries_ordering"))
+        for table, column in [
+            ("webhook_deliveries", "ordering_key"),
+            ("webhook_deliveries", "lease_token"),
+            ("webhook_attempts", "url"),
+        ]:
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    seed = seed_testing(engine, purchases=2, free_users=1, other_purchases=1)
+    create_tables(engine)  # what the server does at startup
+    columns = {c["name"] for c in inspect(engine).get_columns("webhook_deliveries")}
+    assert {"ordering_key", "lease_token"} <= columns
+    indexes = {i["name"] for i in inspect(engine).get_indexes("webhook_deliveries")}
+    assert "ix_webhook_deliveries_ordering" in indexes
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    clock.advance(1)
+    event(engine, seed, clock, CREATED)
+    receiver = Receiver()
+    worker = worker_for(engine, receiver, clock)
+    assert worker.run_once() == 1
+    worker.stop()
+    assert deliveries(engine) == [(CREATED, "delivered", 1)]
+    engine.dispose()

@@ -140,7 +140,7 @@ class _FileIdentity:
         current = self._current()
         if current == self._expected:
             return
-        what = "was deleted" if current is None else "was replaced by another file"
+        what = "was deleted" if current is None else "was deleted or replaced"
         now = time.monotonic()
         if now >= self._next_log:  # one line per minute, not one per refused request
             self._next_log = now + 60
@@ -156,6 +156,9 @@ class _FileIdentity:
 
 def _sqlite_on_connect(timeout_ms: int, identity: _FileIdentity) -> Any:
     def on_connect(dbapi_connection: Any, record: Any) -> None:
+        # A file deleted or replaced since the first connection: this one would open (or have
+        # just created) a different, probably empty, database.
+        identity.check()
         # Take transaction control away from the sqlite3 module; `on_begin` issues BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

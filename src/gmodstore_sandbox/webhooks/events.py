@@ -38,37 +38,51 @@ class EventType:
 
     Attributes:
         name: ``<resource>.<change>``, as in the public API (``product_purchase.revoked``).
-        ordered_by: fields of the event's ``data`` that make its ordering key. Deliveries to one
-            endpoint that share a key are sent one after another, oldest event first; those with
-            different keys go independently.
+        ordered_by: fields of the event's ``data`` that make its ordering key (dotted for nested
+            objects: ``ticket.id``). Deliveries to one endpoint that share a key are sent one
+            after another, oldest event first; those with different keys go independently.
+        subject: the field of ``data`` holding the resource's id (``ticket.id`` for a ticket tag,
+            whose data has no id of its own).
     """
 
     name: str
     ordered_by: tuple[str, ...] = ("id",)
+    subject: str = "id"
 
     @property
     def resource(self) -> str:
         return self.name.partition(".")[0]
 
     def ordering_key(self, data: Mapping[str, Any]) -> str:
-        """``<resource>:<value>:...``; the resource's own id when a field is missing."""
-        values = [data.get(field) for field in self.ordered_by]
+        """``<resource>:<value>:...``; the subject's id when a field is missing."""
+        values = [_lookup(data, field) for field in self.ordered_by]
         if any(value is None for value in values):
-            values = [data.get("id")]
+            values = [_lookup(data, self.subject)]
         return ":".join([self.resource, *(str(value) for value in values)])
+
+    def subject_id(self, data: Mapping[str, Any]) -> uuid.UUID:
+        """The resource's id (``outbox.purchase_id``)."""
+        return uuid.UUID(str(_lookup(data, self.subject)))
+
+
+def _lookup(data: Mapping[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 EVENT_TYPES: dict[str, EventType] = {}
 """Every declared event type by name (the registry `emit` and the worker share)."""
 
 
-def declare(name: str, *, ordered_by: tuple[str, ...] = ("id",)) -> EventType:
+def declare(name: str, *, ordered_by: tuple[str, ...] = ("id",), subject: str = "id") -> EventType:
     """Declare an event type (idempotent for the same declaration).
 
     >>> declare("product_purchase.created", ordered_by=("productId", "userId")).name
     'product_purchase.created'
     """
-    event = EventType(name, ordered_by)
+    event = EventType(name, ordered_by, subject)
     if EVENT_TYPES.setdefault(name, event) != event:
         raise ValueError(f"event type {name!r} is already declared differently")
     return event
@@ -88,6 +102,7 @@ def emit(
     team_id: uuid.UUID,
     data: Mapping[str, Any],
     now: datetime,
+    product_id: uuid.UUID | None = None,
 ) -> None:
     """Write one event to the outbox, in the caller's transaction.
 
@@ -96,22 +111,25 @@ def emit(
         event_type: a declared event type.
         team_id: the team whose endpoints receive it.
         data: the resource as the API returns it after the change (the webhook's ``data``); it
-            must have an ``id``.
+            must have the declared subject id.
         now: the time of the change.
+        product_id: the product concerned; default: ``data["productId"]``, if any.
 
     Raises:
         UnknownEventType: `event_type` was never declared.
     """
-    if event_type not in EVENT_TYPES:
+    declared = EVENT_TYPES.get(event_type)
+    if declared is None:
         raise UnknownEventType(f"undeclared webhook event type {event_type!r}")
     # Exactly the API's JSON, so a webhook body matches what GET returns.
     body: dict[str, Any] = orjson.loads(dump_json(dict(data)))
-    product_id = body.get("productId")
+    if product_id is None and body.get("productId") is not None:
+        product_id = uuid.UUID(str(body["productId"]))
     repo.insert_outbox_event(
         conn,
         event_type=event_type,
-        purchase_id=uuid.UUID(str(body["id"])),
-        product_id=None if product_id is None else uuid.UUID(str(product_id)),
+        purchase_id=declared.subject_id(body),
+        product_id=product_id,
         team_id=team_id,
         payload={"eventType": event_type, "data": body},
         now=now,

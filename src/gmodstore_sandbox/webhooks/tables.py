@@ -16,8 +16,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..storage.tables import Base, utcnow
@@ -132,3 +145,26 @@ class WebhookCursor(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     outbox_seq: Mapped[int] = mapped_column(_SeqType)
+
+
+def _add_missing_columns(_metadata: MetaData, conn: Connection, **_kw: Any) -> None:
+    """Bring webhook tables made by an older sandbox up to date (``create_all`` only adds tables).
+
+    Columns added later are added as nullable, without a default: rows from before have NULL there
+    (an old delivery simply has no ordering key or lease), which the queries tolerate.
+    """
+    inspector = inspect(conn)
+    for model in (WebhookDelivery, WebhookAttempt):
+        table = Base.metadata.tables[model.__tablename__]
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
+event.listen(Base.metadata, "after_create", _add_missing_columns)

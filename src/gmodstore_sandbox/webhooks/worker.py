@@ -169,12 +169,14 @@ class WebhookWorker:
         self._wake: asyncio.Event | None = None
         self._backlog = False
         self._thread: threading.Thread | None = None
+        self._started = False
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the background thread (once)."""
-        if self._thread is None:
+        """Start the background thread (once; a stopped worker does not start again)."""
+        if self._thread is None and not self._started:
+            self._started = True
             self._thread = threading.Thread(target=self._run, name="webhook-worker", daemon=True)
             self._thread.start()
 
@@ -191,7 +193,7 @@ class WebhookWorker:
             with contextlib.suppress(RuntimeError):  # the loop already ended
                 self._loop.call_soon_threadsafe(self._wake_up)
             thread.join(self.config.timeout + 1)
-        elif not self._loop.is_closed():
+        elif not self._started and not self._loop.is_closed():
             self._loop.run_until_complete(self._http.aclose())
             self._loop.close()
         self._db_pool.shutdown(wait=False, cancel_futures=True)
