@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
+from .content import CONTENT_SCOPES
 from .content import tables as _content_tables  # noqa: F401 - registers them before create_all
 from .service import READ, WRITE_SCOPE, hash_token
 from .storage import repository as repo
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 ALL_SCOPES = (READ, WRITE_SCOPE)
+DEMO_SCOPES = (*ALL_SCOPES, *CONTENT_SCOPES)
+"""The demo token's: purchases, and versions, media, coupons and reviews."""
 
 
 def new_token_string() -> str:
@@ -281,6 +284,12 @@ def seed_demo(engine: Engine, *, users: int = 50, seed: int = 7) -> DemoSeed:
             revoked = {i for i in range(len(buyers)) if rng.random() < 0.1}
             rows += _purchases(product, buyers, revoked, now - timedelta(days=30 - k))
         repo.insert_purchases_bulk(conn, rows=rows)
+    from .content.admin import seed_reviews
+
+    for k, product in enumerate(products):  # a few reviews per product, by its first customers
+        reviewers = [str(c) for c in customers[k * 5 : k * 5 + 5]]
+        start = now - timedelta(days=9)
+        seed_reviews(engine, product_id=str(product), user_ids=reviewers, start=start)
     return DemoSeed(
         team_id=str(team),
         owner_user_id=str(owner),
@@ -288,5 +297,5 @@ def seed_demo(engine: Engine, *, users: int = 50, seed: int = 7) -> DemoSeed:
         product_ids=[str(p) for p in products],
         user_ids=[str(c) for c in customers],
         purchase_count=len(rows),
-        token=create_token(engine, user_id=str(owner), name="demo"),
+        token=create_token(engine, user_id=str(owner), name="demo", scopes=DEMO_SCOPES),
     )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ._help import examples
+from .content import CONTENT_SCOPES
 from .content.cli import reviews_app
 from .webhooks.cli import purchases_app, webhooks_app
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 DEFAULT_DATABASE_URL = "sqlite:///./sandbox.db"
-SCOPES = ("product-purchases:read", "product-purchases:write")
+SCOPES = ("product-purchases:read", "product-purchases:write", *CONTENT_SCOPES)
 
 app = typer.Typer(help="Local API server to develop and test against.", no_args_is_help=True)
 token_app = typer.Typer(help="Personal access tokens.", no_args_is_help=True)
@@ -146,7 +147,6 @@ def serve(
     import uvicorn
     from pydantic import ValidationError
 
-    from .app import create_app
     from .settings import Settings
 
     try:
@@ -162,8 +162,12 @@ def serve(
             engine.dispose()
     typer.echo(f"Sandbox API at http://{host}:{port}/api/v3 (and /v3); Ctrl+C to stop.")
     if workers == 1:
+        from .app import create_app
+
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
         return
+    # Tables first, here: N workers racing through CREATE TABLE on a fresh database would fail.
+    _engine(settings.database_url).dispose()
     # Each worker process builds its own app from the environment (GMODSTORE_SANDBOX_*).
     os.environ["GMODSTORE_SANDBOX_DATABASE_URL"] = settings.database_url
     os.environ["GMODSTORE_SANDBOX_RATE_LIMIT"] = str(settings.rate_limit)

@@ -27,7 +27,7 @@ from gmodstore_sandbox.testing import _fresh_postgres, run_sandbox
 from gmodstore_sandbox.webhooks import admin as webhooks_admin
 
 from .conftest import bearer, purchases_path
-from .test_crash import _free_port, _wait_until_up
+from .test_crash import _free_port
 
 POSTGRES_ENV = "GMODSTORE_TEST_POSTGRES_URL"
 LIMIT = 20
@@ -72,7 +72,7 @@ def _serve(url: str, *extra: str, env: dict[str, str] | None = None) -> Iterator
     ) as server:
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base)
+            _wait_until_up(base, server)
             yield base
         finally:
             server.terminate()
@@ -80,6 +80,19 @@ def _serve(url: str, *extra: str, env: dict[str, str] | None = None) -> Iterator
                 server.wait(15)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    # Generous: N worker processes import the whole stack at once, on a possibly busy machine.
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            httpx.get(url + "/openapi.json", timeout=5)
+            return
+        except httpx.TransportError:
+            assert server.poll() is None, "the server exited"
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
 
 
 def _get(base: str, token: str, path: str) -> httpx.Response:

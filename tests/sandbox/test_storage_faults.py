@@ -9,12 +9,14 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from gmodstore_sandbox.testing import Sandbox, run_sandbox
 
@@ -127,3 +129,36 @@ def test_reads_stay_answerable_while_writers_wait_for_a_lock(sb: Sandbox) -> Non
     assert all(set(r.json()) == {"message"} for r in answers)
     # 60 writers, 4 at a time, each waiting at most ~1 s for a slot and ~1 s for the lock.
     assert write_time < 6, f"writers were answered {write_time:.1f} s after the reads"
+
+
+@pytest.mark.postgres
+def test_postgres_row_lock_makes_writes_503_and_reads_answer() -> None:
+    server = os.environ.get("GMODSTORE_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("PostgreSQL tests need GMODSTORE_TEST_POSTGRES_URL")
+    with run_sandbox(server, write_timeout=1.0) as sb:
+        purchase = sb.ids.purchase_ids[0]
+        item = purchases_path("/v3", sb.ids.product_id, purchase)
+        engine = create_engine(sb.database_url)
+        try:
+            with engine.connect() as holder, holder.begin():
+                holder.execute(
+                    text("SELECT 1 FROM purchases WHERE id = :id FOR UPDATE"),
+                    {"id": uuid.UUID(purchase)},
+                )
+                with httpx.Client(base_url=sb.url, headers=bearer(sb.token), timeout=30) as client:
+                    with ThreadPoolExecutor(8) as pool:
+                        started = time.monotonic()
+                        puts = pool.map(
+                            lambda _: client.put(item, json={"revoked": True}), range(8)
+                        )
+                        read = client.get(item)
+                        read_time = time.monotonic() - started
+                        answers = list(puts)
+                        write_time = time.monotonic() - started
+        finally:
+            engine.dispose()
+    assert read.status_code == 200 and read_time < 1.0, read_time
+    assert [r.status_code for r in answers] == [503] * 8, [r.text for r in answers]
+    assert "busy" in answers[0].json()["message"]
+    assert write_time < 5, write_time

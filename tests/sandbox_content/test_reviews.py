@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -157,3 +159,32 @@ def test_review_access(content: Content) -> None:
     assert content.http.get(f"/products/{other}/reviews/{review}").status_code == 404
     assert content.http.get(f"{url}/{uuid.uuid4()}").status_code == 404
     assert content.http.post(url, json={}).status_code == 405
+
+
+def test_the_sandbox_cli_makes_tokens_with_content_scopes(content: Content) -> None:
+    user = content.sb.new_user()
+    token = sandbox_cli(
+        content, "token", "create", "--user", user, "--scopes", "product-reviews:read"
+    )
+    with content.client(token) as client:
+        # the user is in no team: the scope is accepted, the product is still not theirs
+        assert client.get(f"/products/{content.product}/reviews").status_code == 403
+
+
+def test_the_demo_seed_has_reviews_and_a_token_for_them(tmp_path: Path) -> None:
+    from gmodstore_sandbox.admin import seed_demo
+    from gmodstore_sandbox.storage.db import create_tables, make_engine
+    from gmodstore_sandbox.testing import run_sandbox
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine = make_engine(url, pool_size=1)
+    create_tables(engine)
+    demo = seed_demo(engine, users=20)
+    engine.dispose()
+    with run_sandbox(url, seed=False) as sb, httpx.Client(base_url=sb.url + "/v3") as client:
+        client.headers["Authorization"] = f"Bearer {demo.token}"
+        for product in demo.product_ids:
+            response = client.get(f"/products/{product}/reviews")
+            assert response.status_code == 200
+            assert len(response.json()["data"]) == 5
+        assert client.get(f"/products/{demo.product_ids[0]}/versions").status_code == 200

@@ -36,7 +36,7 @@ from .files import png, zip_bytes  # noqa: E402
 REFERENCE = (
     Path(__file__).resolve().parents[2].parent / "shared/reference/pivity-api-v3.openapi.json"
 )
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 10
 TAGS = {"Product Versions", "Product Media", "Product Coupons", "Product Reviews"}
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]

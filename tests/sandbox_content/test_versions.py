@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -374,4 +375,44 @@ def test_an_unauthorised_upload_is_refused_before_its_body_is_read(
             headers={"Content-Type": "multipart/form-data; boundary=abc"},
         )
     assert response.status_code == 403
+    assert tmp_files(content) == []
+
+
+def test_a_cut_off_upload_leaves_no_row_and_no_file(content: Content, product: str) -> None:
+    head = (
+        f"POST /v3/products/{product}/versions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {content.token}\r\n"
+        "Content-Type: multipart/form-data; boundary=cut\r\nContent-Length: 1500000\r\n\r\n"
+        '--cut\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n\r\n'
+    )
+    with socket.create_connection(("127.0.0.1", content.sb.port), timeout=5) as sock:
+        sock.sendall(head.encode() + b"PK\x03\x04" + b"\x00" * 1_200_000)
+        deadline = time.monotonic() + 10
+        while not tmp_files(content):  # the upload has reached the disk
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    # The client is gone: the server notices at its next read and drops the partial file.
+    deadline = time.monotonic() + 10
+    while tmp_files(content):
+        assert time.monotonic() < deadline, "the partial upload was not removed"
+        time.sleep(0.02)
+    assert content.http.get(f"/products/{product}/versions").json()["data"] == []
+
+
+def test_multipart_limits(content: Content, product: str) -> None:
+    url = f"/products/{product}/versions"
+    many = {f"f{i}": "x" for i in range(40)}
+    response = content.http.post(url, data=many, files={"file": ("a.zip", zip_bytes(), "x")})
+    assert response.status_code == 400
+    assert "parts" in response.json()["message"]
+    huge_name = {"name": "x" * 70_000, "changelog": "c", "releaseType": "stable"}
+    response = content.http.post(url, data=huge_name, files={"file": ("a.zip", zip_bytes(), "x")})
+    assert response.status_code == 400
+    assert "name" in response.json()["errors"]
+    two_files = [("file", ("a.zip", zip_bytes(), "x")), ("file", ("b.zip", zip_bytes(), "x"))]
+    response = content.http.post(
+        url, data={"name": "1", "changelog": "c", "releaseType": "stable"}, files=two_files
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"file": ["Only one file may be uploaded."]}
     assert tmp_files(content) == []
