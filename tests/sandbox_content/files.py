@@ -12,7 +12,9 @@ def zip_bytes(size: int = 1000, name: str = "addon/lua/init.lua") -> bytes:
     """A valid ZIP archive holding one stored (uncompressed) member of `size` bytes."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr(name, bytes(i % 251 for i in range(size)))
+        # A fixed timestamp: the same arguments always give the same bytes (and file hash).
+        member = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+        archive.writestr(member, bytes(i % 251 for i in range(size)))
     return buffer.getvalue()
 
 

@@ -67,7 +67,8 @@ def test_bad_coupon_input_is_refused_before_sending(sandbox: Any) -> None:
 
 
 def test_a_token_without_the_scope_is_told_which_one(sandbox: Any) -> None:
-    with gmodstore_sdk.GmodStore(_config(sandbox, sandbox.token)) as gs:
+    token = sandbox.new_token(scopes=["product-purchases:read"])  # no coupon scope
+    with gmodstore_sdk.GmodStore(_config(sandbox, token)) as gs:
         with pytest.raises(gmodstore_sdk.ForbiddenException) as info:
             gs.product_coupons.list_product_coupons(sandbox.ids.product_id)
     assert "product-coupons:read" in str(info.value)

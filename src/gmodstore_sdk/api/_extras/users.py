@@ -1,27 +1,48 @@
-"""Hand-written extras of `UsersApi`: a user by SteamID64, and "does this user own a product?".
+"""`UsersExtras` / `AsyncUsersExtras`: from a SteamID64 to "does this player own my products?".
 
-Neither trusts a filtered answer: a row that is not the user / purchase asked about means the
-server ignored the filter, and raises `ApiResponseValidationError` rather than answer wrongly.
+Mixed into the generated `UsersApi` / `AsyncUsersApi` (and so `gs.users`). The most common bot:
+
+>>> api = users_api.UsersApi(api_client)                                # doctest: +SKIP
+>>> api.owns(76561198012345678, [product_a, product_b])                 # doctest: +SKIP
+{'6f1c...': True, '0b7e...': False}
+
+`owns` sends at most one user lookup plus one purchase list per 100 products (``filter[productId]``
+holds at most 100 ids), follows every page of each, ignores revoked purchases and checks every
+row's user and product itself rather than trusting the server's filter.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
-from gmodstore_sdk.exceptions import ApiResponseValidationError, ApiTypeError
+from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
+from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 
-if TYPE_CHECKING:
-    from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-    from gmodstore_sdk.model.user import User
+__all__ = ["MAX_PRODUCTS_PER_REQUEST", "AsyncUsersExtras", "UsersExtras"]
 
-__all__ = ["AsyncUsersExtras", "UsersExtras"]
+MAX_PRODUCTS_PER_REQUEST = 100
+"""``filter[productId]`` takes at most this many ids."""
+_INT64_MAX = 2**63 - 1
 
 
-class _Users(Protocol):
+class _User(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def steam_id(self) -> int: ...
+
+
+class _UserPage(Protocol):
+    @property
+    def data(self) -> Sequence[_User]: ...
+
+
+class _UsersApi(Protocol):
     @property
     def api_client(self) -> ApiClient: ...
-
     def list_users(
         self,
         per_page: int | None = ...,
@@ -29,114 +50,192 @@ class _Users(Protocol):
         filter: Any = ...,
         *,
         _request_timeout: RequestTimeout = ...,
-    ) -> Any: ...
+    ) -> _UserPage: ...
 
 
-class _AsyncUsers(Protocol):
+class _AsyncUsersApi(Protocol):
     @property
     def api_client(self) -> AsyncApiClient: ...
-
-    async def list_users(
+    def list_users(
         self,
         per_page: int | None = ...,
         cursor: str | None = ...,
         filter: Any = ...,
         *,
         _request_timeout: RequestTimeout = ...,
-    ) -> Any: ...
+    ) -> Awaitable[_UserPage]: ...
 
 
 def _steam_id(value: object) -> int:
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiTypeError(f"`steam_id` must be a SteamID64 (int), not {type(value).__name__}")
-    return value
+    """A SteamID64 given as an int or a string of digits; raises before any request."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ApiTypeError(f"`steam_id` must be an int or a str, not {type(value).__name__}")
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= _INT64_MAX:
+        raise ApiValueError(f"`steam_id` must be a positive 64-bit integer, not {value!r}")
+    return int(text)
 
 
-def _same(a: str, b: str) -> bool:
-    return a.lower() == b.lower()
+def _uuid(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise ApiTypeError(f"`{name}` must be a str (a UUID), not {type(value).__name__}")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ApiValueError(f"`{name}` must be a UUID, not {value!r}") from None
 
 
-def _user_of(page: Any, steam_id: int) -> User | None:
-    for user in page.data:
-        if user.steam_id != steam_id:
-            raise ApiResponseValidationError(
-                f"GET .../users?filter[steamId]={steam_id} returned user {user.id} (steamId "
-                f"{user.steam_id}): the server ignored the filter; not trusting the answer"
-            )
-    return page.data[0] if page.data else None
+def _is_steam_id(value: object) -> bool:
+    return isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
 
 
-def _owns(page: Any, user: str, product: str) -> bool:
-    for p in page.data:
-        if not (_same(p.user_id, user) and _same(p.product_id, product)) or p.revoked:
-            raise ApiResponseValidationError(
-                f"GET .../users/{user}/purchases?filter[productId]={product}&filter[revoked]=false "
-                f"returned purchase {p.id} (user {p.user_id}, product {p.product_id}, revoked="
-                f"{p.revoked}): the server ignored the filter; not trusting the answer"
-            )
-    return bool(page.data)
+def _product_ids(product_ids: Iterable[str]) -> list[str]:
+    if isinstance(product_ids, str):
+        raise ApiTypeError("`product_ids` must be an iterable of UUIDs, not a single str")
+    return list(dict.fromkeys(_uuid(p, "product_ids") for p in product_ids))
 
 
-def _purchase_filter(product: str) -> dict[str, Any]:
-    return {"productId": product, "revoked": False}
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), MAX_PRODUCTS_PER_REQUEST):
+        yield ids[start : start + MAX_PRODUCTS_PER_REQUEST]
+
+
+def _match(users: Sequence[_User], steam_id: int) -> _User | None:
+    # The server's filter is not trusted: only a row with this very SteamID64 counts.
+    return next((user for user in users if user.steam_id == steam_id), None)
+
+
+def _owned(row: Any, user_id: str, chunk: set[str]) -> str | None:
+    """The product id of a purchase row that proves ownership, else None."""
+    if row.revoked or _norm(row.user_id) != user_id:
+        return None
+    product = _norm(row.product_id)
+    return product if product in chunk else None
+
+
+def _norm(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value
+
+
+def _purchase_filter(chunk: list[str]) -> dict[str, Any]:
+    return {"product_id": chunk, "revoked": False}
 
 
 class UsersExtras:
-    """`find_user_by_steam_id` and `owns`, on `UsersApi`."""
+    """Hand-written additions to `UsersApi`: `find_user_by_steam_id` and `owns`."""
 
     def find_user_by_steam_id(
-        self: _Users, steam_id: int | str, *, _request_timeout: RequestTimeout = NOT_GIVEN
-    ) -> User | None:
-        """The user with this SteamID64, or None. One request (`filter[steamId]`).
+        self: _UsersApi, steam_id: int | str, *, _request_timeout: RequestTimeout = NOT_GIVEN
+    ) -> Any:
+        """The user with this SteamID64, or None; one request (``filter[steamId]``).
 
-        >>> gs.users.find_user_by_steam_id(76561197960287930).name          # doctest: +SKIP
+        >>> user = api.find_user_by_steam_id(76561198012345678)           # doctest: +SKIP
+
+        Raises:
+            ApiTypeError, ApiValueError: `steam_id` is not a positive 64-bit integer.
         """
         wanted = _steam_id(steam_id)
-        page = self.list_users(
-            per_page=1, filter={"steamId": [wanted]}, _request_timeout=_request_timeout
-        )
-        return _user_of(page, wanted)
+        page = self.list_users(2, None, {"steam_id": [wanted]}, _request_timeout=_request_timeout)
+        return _match(page.data, wanted)
 
     def owns(
-        self: _Users, user: str, product: str, *, _request_timeout: RequestTimeout = NOT_GIVEN
-    ) -> bool:
-        """Does `user` (an id) own `product`, not revoked? One request (`list_user_purchases`).
+        self: _UsersApi,
+        user_or_steam_id: str | int,
+        product_ids: Iterable[str],
+        *,
+        _request_timeout: RequestTimeout = NOT_GIVEN,
+    ) -> dict[str, bool]:
+        """Which of `product_ids` the user owns (a purchase that is not revoked), in input order.
 
-        Needs scope `user-purchases:read`.
+        Args:
+            user_or_steam_id: a user id (UUID) or a SteamID64 (int or digits; looked up first:
+                one request, and every product is False if no user has it).
+            product_ids: product UUIDs; one purchase list per 100 of them, every page followed.
 
-        >>> gs.users.owns(user.id, product_id)                               # doctest: +SKIP
-        True
+        Only the purchases the token may see count: a seller's token sees a user's purchases of
+        its own teams' products.
         """
         from gmodstore_sdk.api.user_product_purchases_api import UserProductPurchasesApi
 
-        page = UserProductPurchasesApi(self.api_client).list_user_purchases(
-            user, per_page=1, filter=_purchase_filter(product), _request_timeout=_request_timeout
-        )
-        return _owns(page, user, product)
+        products = _product_ids(product_ids)
+        user_id = _resolve_input(user_or_steam_id)
+        result = dict.fromkeys(products, False)
+        if not products:
+            return result
+        if user_id is None:
+            user = UsersExtras.find_user_by_steam_id(
+                self, user_or_steam_id, _request_timeout=_request_timeout
+            )
+            if user is None:
+                return result
+            user_id = _norm(user.id)
+        purchases = UserProductPurchasesApi(self.api_client)
+        for chunk in _chunks(products):
+            wanted = set(chunk)
+            rows = purchases.iter_user_purchases(
+                user_id, 100, _purchase_filter(chunk), _request_timeout=_request_timeout
+            )
+            for row in rows:
+                product = _owned(row, user_id, wanted)
+                if product is not None:
+                    result[product] = True
+        return result
 
 
 class AsyncUsersExtras:
-    """`find_user_by_steam_id` and `owns`, on `AsyncUsersApi` (coroutines)."""
+    """Hand-written additions to `AsyncUsersApi`: `find_user_by_steam_id` and `owns`."""
 
     async def find_user_by_steam_id(
-        self: _AsyncUsers, steam_id: int | str, *, _request_timeout: RequestTimeout = NOT_GIVEN
-    ) -> User | None:
-        """See `UsersExtras.find_user_by_steam_id`."""
+        self: _AsyncUsersApi, steam_id: int | str, *, _request_timeout: RequestTimeout = NOT_GIVEN
+    ) -> Any:
+        """The user with this SteamID64, or None (see `UsersExtras.find_user_by_steam_id`)."""
         wanted = _steam_id(steam_id)
         page = await self.list_users(
-            per_page=1, filter={"steamId": [wanted]}, _request_timeout=_request_timeout
+            2, None, {"steam_id": [wanted]}, _request_timeout=_request_timeout
         )
-        return _user_of(page, wanted)
+        return _match(page.data, wanted)
 
     async def owns(
-        self: _AsyncUsers, user: str, product: str, *, _request_timeout: RequestTimeout = NOT_GIVEN
-    ) -> bool:
-        """See `UsersExtras.owns`."""
+        self: _AsyncUsersApi,
+        user_or_steam_id: str | int,
+        product_ids: Iterable[str],
+        *,
+        _request_timeout: RequestTimeout = NOT_GIVEN,
+    ) -> dict[str, bool]:
+        """Which of `product_ids` the user owns (see `UsersExtras.owns`)."""
         from gmodstore_sdk.api.user_product_purchases_api import AsyncUserProductPurchasesApi
 
-        page = await AsyncUserProductPurchasesApi(self.api_client).list_user_purchases(
-            user, per_page=1, filter=_purchase_filter(product), _request_timeout=_request_timeout
-        )
-        return _owns(page, user, product)
+        products = _product_ids(product_ids)
+        user_id = _resolve_input(user_or_steam_id)
+        result = dict.fromkeys(products, False)
+        if not products:
+            return result
+        if user_id is None:
+            user = await AsyncUsersExtras.find_user_by_steam_id(
+                self, user_or_steam_id, _request_timeout=_request_timeout
+            )
+            if user is None:
+                return result
+            user_id = _norm(user.id)
+        purchases = AsyncUserProductPurchasesApi(self.api_client)
+        for chunk in _chunks(products):
+            wanted = set(chunk)
+            rows: AsyncIterator[Any] = purchases.iter_user_purchases(
+                user_id, 100, _purchase_filter(chunk), _request_timeout=_request_timeout
+            )
+            async for row in rows:
+                product = _owned(row, user_id, wanted)
+                if product is not None:
+                    result[product] = True
+        return result
+
+
+def _resolve_input(value: object) -> str | None:
+    """The user id if `value` is a UUID; None if it is a SteamID64 (validated) to look up."""
+    if _is_steam_id(value):
+        _steam_id(value)
+        return None
+    return _uuid(value, "user_or_steam_id")
