@@ -171,7 +171,15 @@ class Sandbox:
         add_team_member(self._engine, team_id=self._team_id(team), user_id=user_id)
         return create_token(self._engine, user_id=user_id, scopes=scopes, expires_at=expires_at)
 
-    def customer_token(self, user_id: str, scopes: Sequence[str] | None = None) -> str:
+    def new_member(self, team: Team = "a", name: str = "Team member") -> str:
+        """A new user who is a member (not owner) of `team`; returns its id."""
+        from .admin import add_team_member, create_user
+
+        user_id = create_user(self._engine, name=name)
+        add_team_member(self._engine, team_id=self._team_id(team), user_id=user_id)
+        return user_id
+
+    def user_token(self, user_id: str, scopes: Sequence[str] | None = None) -> str:
         """A token of `user_id` (e.g. a ticket's customer, who is in no team); default: every
         ticket scope. The customer's side of a ticket over the API (log uploads, replies)."""
         from .admin import create_token
