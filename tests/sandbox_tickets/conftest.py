@@ -61,6 +61,7 @@ class Desk:
     member: Apis
     other_team: Apis
     member_user_id: str
+    opened: list[Apis]
 
     @property
     def product(self) -> str:
@@ -74,8 +75,11 @@ class Desk:
         )
         return ticket, customer
 
-    def customer(self, user_id: str) -> Apis:
-        return apis(self.sb, self.sb.user_token(user_id))
+    def customer(self, user_id: str, scopes: list[str] | None = None) -> Apis:
+        """Clients for `user_id`'s own token (closed with the session)."""
+        made = apis(self.sb, self.sb.user_token(user_id, scopes))
+        self.opened.append(made)
+        return made
 
 
 def _database(param: str) -> str | None:
@@ -104,7 +108,8 @@ def desk(request: pytest.FixtureRequest) -> Iterator[Desk]:
             member=apis(sb, member_token),
             other_team=apis(sb, sb.user_token(sb.ids.other_owner_user_id)),
             member_user_id=str(member_user),
+            opened=[],
         )
         yield desk
-        for each in (desk.owner, desk.member, desk.other_team):
+        for each in (desk.owner, desk.member, desk.other_team, *desk.opened):
             each.client.close()

@@ -96,10 +96,8 @@ def test_unknown_ticket_is_404_and_another_teams_is_403(desk: Desk) -> None:
 
 
 def test_a_token_without_the_scope_is_403(desk: Desk) -> None:
-    from .conftest import apis
-
-    narrow = apis(desk.sb, desk.sb.user_token(desk.sb.ids.owner_user_id, ["ticket-tags:read"]))
-    with narrow.client, pytest.raises(ApiException) as caught:
+    narrow = desk.customer(desk.sb.ids.owner_user_id, ["ticket-tags:read"])
+    with pytest.raises(ApiException) as caught:
         narrow.tickets.get_ticket(desk.sb.ids.ticket_ids[0])
     assert caught.value.status == 403
 
@@ -116,15 +114,14 @@ def test_hide_and_unhide(desk: Desk) -> None:
 def test_the_customer_reads_their_ticket_but_cannot_list_or_change_it(desk: Desk) -> None:
     ticket, customer = desk.open()
     as_customer = desk.customer(customer)
-    with as_customer.client:
-        assert as_customer.tickets.get_ticket(ticket).data.user_id == customer
-        for call in (
-            lambda: as_customer.product_tickets.list_product_tickets(desk.product),
-            lambda: as_customer.tickets.update_ticket(ticket, {"status": "locked"}),
-        ):
-            with pytest.raises(ApiException) as caught:
-                call()
-            assert caught.value.status == 403
-        assert as_customer.tickets.get_tickets([ticket, desk.sb.ids.ticket_ids[0]]).data[0].id == (
-            ticket
-        )
+    assert as_customer.tickets.get_ticket(ticket).data.user_id == customer
+    for call in (
+        lambda: as_customer.product_tickets.list_product_tickets(desk.product),
+        lambda: as_customer.tickets.update_ticket(ticket, {"status": "locked"}),
+    ):
+        with pytest.raises(ApiException) as caught:
+            call()
+        assert caught.value.status == 403
+    assert as_customer.tickets.get_tickets([ticket, desk.sb.ids.ticket_ids[0]]).data[0].id == (
+        ticket
+    )
