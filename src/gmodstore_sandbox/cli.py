@@ -23,6 +23,7 @@ import typer
 from ._help import examples
 from .content import CONTENT_SCOPES
 from .content.cli import reviews_app
+from .tickets.cli import tickets_app
 from .webhooks.cli import purchases_app, webhooks_app
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ app.add_typer(products_app, name="products")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(purchases_app, name="purchases")
 app.add_typer(reviews_app, name="reviews")
+app.add_typer(tickets_app, name="tickets")
 
 
 DatabaseUrl = Annotated[
