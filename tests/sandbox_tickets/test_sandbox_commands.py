@@ -1,4 +1,4 @@
-"""``gmodstore sandbox tickets open|reply|request-log|tag-create``: the customer's side, by command."""
+"""``gmodstore sandbox tickets open|reply|request-log|tag-create``: the customer's side."""
 
 from __future__ import annotations
 
