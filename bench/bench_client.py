@@ -9,8 +9,11 @@ and each round's ratio is `SDK CPU / raw CPU` (`time.process_time`); the medians
 - get:  `ProductPurchasesApi.get_product_purchase` (typed `GetProductPurchaseResponse`) versus
   `httpx.Client.get(url).json()`.
 - list: `list_product_purchases(per_page=100)` (typed, 100 purchases) versus the same raw.
+- get_user: the generated `UsersApi.get_user` (typed `GetUserResponse`) versus raw.
+- list_user_purchases: the generated `UserProductPurchasesApi.list_user_purchases(per_page=100)`.
 
-Targets (issue 2): get <= 1.10x, list <= 1.30x.
+Targets (issue 2): get <= 1.10x, list <= 1.30x; (issue 11) get_user <= 1.05x,
+list_user_purchases(per_page=100) <= 1.15x.
 """
 
 from __future__ import annotations
@@ -44,6 +47,22 @@ def _purchase(i: int) -> dict[str, object]:
     }
 
 
+def _user(i: int) -> dict[str, object]:
+    return {
+        "id": f"40c44504-caf7-4321-9569-{i:012d}",
+        "steamId": 76561197960287930 + i,
+        "slug": f"user-{i}",
+        "name": f"User {i}",
+        "countryCode": "NL",
+        "avatarUrl": "https://media.example.com/avatar.png",
+        "bio": "{}",
+        "lastActionAt": "2024-05-01T12:00:00.123456Z",
+        "createdAt": "2024-05-01T12:00:00.123456Z",
+        "banProperties": [],
+        "permissionGroupId": "5f1d5c4e-4a8e-4c52-9b8b-5b6b2b0f7d11",
+    }
+
+
 def _response(body: dict[str, object]) -> bytes:
     payload = json.dumps(body, separators=(",", ":")).encode()
     head = (
@@ -60,6 +79,7 @@ def _response(body: dict[str, object]) -> bytes:
 
 def _serve(sock: socket.socket) -> None:
     single = _response({"data": _purchase(1)})
+    user = _response({"data": _user(1)})
     page = _response(
         {
             "data": [_purchase(i) for i in range(100)],
@@ -75,7 +95,10 @@ def _serve(sock: socket.socket) -> None:
                 head = await reader.readuntil(b"\r\n\r\n")
                 line = head.split(b"\r\n", 1)[0]
                 path = line.split(b" ")[1]
-                writer.write(page if b"perPage" in path else single)
+                if b"perPage" in path:
+                    writer.write(page)
+                else:
+                    writer.write(user if path.startswith(b"/api/v3/users/") else single)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
@@ -106,6 +129,8 @@ def main() -> None:
 
     import gmodstore_sdk
     from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
+    from gmodstore_sdk.api.user_product_purchases_api import UserProductPurchasesApi
+    from gmodstore_sdk.api.users_api import UsersApi
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -118,6 +143,9 @@ def main() -> None:
     config = gmodstore_sdk.Configuration(host=host, access_token=TOKEN)
     sdk_client = gmodstore_sdk.ApiClient(config)
     api = ProductPurchasesApi(sdk_client)
+    users = UsersApi(sdk_client)
+    user_purchases = UserProductPurchasesApi(sdk_client)
+    user = "40c44504-caf7-4321-9569-000000000001"
     raw = httpx.Client(
         headers={
             "Accept": "application/json",
@@ -128,6 +156,8 @@ def main() -> None:
     )
     get_url = f"{host}/api/v3/products/{PRODUCT}/purchases/{PURCHASE}"
     list_url = f"{host}/api/v3/products/{PRODUCT}/purchases?perPage=100"
+    user_url = f"{host}/api/v3/users/{user}"
+    user_list_url = f"{host}/api/v3/users/{user}/purchases?perPage=100"
 
     Case = tuple[Callable[[], object], Callable[[], object], int, float]
     cases: dict[str, Case] = {
@@ -142,6 +172,18 @@ def main() -> None:
             lambda: raw.get(list_url).json(),
             max(5, args.batch // 5),
             1.30,
+        ),
+        "get_user": (
+            lambda: users.get_user(user),
+            lambda: raw.get(user_url).json(),
+            args.batch,
+            1.05,
+        ),
+        "list_user_purchases": (
+            lambda: user_purchases.list_user_purchases(user, per_page=100),
+            lambda: raw.get(user_list_url).json(),
+            max(5, args.batch // 5),
+            1.15,
         ),
     }
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 from codegen import config
 from codegen.ir import Project
 from codegen.render.api import render_api
+from codegen.render.docs import render_docs
 from codegen.render.events import render_events
 from codegen.render.misc import (
     render_api_init,
@@ -37,4 +38,5 @@ def render(project: Project, repo: Path) -> dict[str, str]:
     files[f"{sdk}/_facade.py"] = render_facade(project)
     files[f"{sdk}/_spec_info.py"] = render_spec_info(project)
     files[f"{sdk}/model/webhook_events.py"] = render_events(project)
+    files.update(render_docs(project))
     return files
