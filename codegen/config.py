@@ -17,6 +17,7 @@ MIXINS = {
     "Product Versions": "product_versions",
     "Product Purchases": "product_purchases",
     "Users": "users",
+    "Ticket Messages": "ticket_messages",
 }
 """Tag -> module of `gmodstore_sdk/api/_extras/` with the hand-written `<Tag>Extras` and
 `Async<Tag>Extras` mixins the tag's classes inherit. A mixin is used only once its module exists,

@@ -52,6 +52,7 @@ from gmodstore_cli.options import (
 )
 from gmodstore_cli.render import OutputFormat
 from gmodstore_cli.session import Connection, errors_to_exit, open_api
+from gmodstore_cli.tickets_commands import mount as mount_tickets
 from gmodstore_sdk import __version__
 from gmodstore_sdk.model.product_purchase import ProductPurchase
 from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
@@ -87,6 +88,7 @@ sandbox_group.mount(app)
 api_command.mount(app)
 content_commands.mount(app)
 identity_commands.mount(app)
+mount_tickets(app)
 
 
 def _print_version(value: bool) -> None:

@@ -22,6 +22,7 @@ from .service import READ, WRITE_SCOPE, hash_token
 from .storage import repository as repo
 from .storage.db import WRITE
 from .storage.tables import utcnow
+from .tickets import tables as _ticket_tables  # noqa: F401 - registers them before create_all
 
 __all__ = [
     "ALL_SCOPES",
@@ -136,6 +137,15 @@ class SeedIds:
     seller_group_id: str = ""
     review_ids: list[str] = field(default_factory=list)
     """Reviews of product_id by its first 10 buyers; ratings 5, 4, 3, 2, 1, 5, 4, 3, 2, 1."""
+    ticket_ids: list[str] = field(default_factory=list)
+    """Tickets of product_id (tickets.admin.SEED_TICKETS): awaiting_agent, awaiting_customer,
+    on_hold, locked, and a hidden one; opened by its first 5 buyers (ticket_customer_ids)."""
+    ticket_customer_ids: list[str] = field(default_factory=list)
+    ticket_tag_ids: list[str] = field(default_factory=list)
+    """Team A's tag catalogue: bug, question, refund (team B has one tag, urgent)."""
+    other_team_ticket_ids: list[str] = field(default_factory=list)
+    log_request_ids: list[str] = field(default_factory=list)
+    """An open log request on the first ticket."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +267,19 @@ def seed_testing(
     reviews = seed_reviews(
         engine, product_id=str(product), user_ids=[str(b) for b in buyers[:10]], start=start
     )
+    from .tickets.admin import seed_tickets
+
+    tickets = seed_tickets(
+        engine,
+        product_id=str(product),
+        other_product_id=str(other),
+        customers=[str(b) for b in buyers[:5]],
+        staff_id=str(owner),
+        other_staff_id=str(other_owner),
+        team_id=str(team_a),
+        other_team_id=str(team_b),
+        start=start,
+    )
     ids = SeedIds(
         team_id=str(team_a),
         other_team_id=str(team_b),
@@ -271,6 +294,11 @@ def seed_testing(
         free_user_ids=[str(u) for u in free],
         other_team_purchase_ids=[str(r["id"]) for r in other_rows],
         review_ids=reviews,
+        ticket_ids=tickets.ticket_ids,
+        ticket_customer_ids=tickets.ticket_customer_ids,
+        ticket_tag_ids=tickets.ticket_tag_ids,
+        other_team_ticket_ids=tickets.other_team_ticket_ids,
+        log_request_ids=tickets.log_request_ids,
         **extra,
     )
     tokens = _testing_tokens(

@@ -22,6 +22,7 @@ from .service import PurchaseService
 from .settings import Settings
 from .storage.cursor import CursorCodec
 from .storage.db import create_tables, load_setting, make_engine
+from .tickets import wiring as tickets
 from .webhooks.worker import run_webhook_worker  # also registers the webhook tables
 
 __all__ = ["SandboxApp", "create_app"]
@@ -105,8 +106,9 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
     )
     app.state.identity = make_identity_service(engine, settings, app.state.service.forget_token)
     content.install(app, engine=engine, settings=settings)
+    tickets.install(app, engine=engine)
     app.state.limiter = _rate_limiter(settings, extra_engines)
-    areas = [purchases.router, content.router, identity_routes.router]
+    areas = [purchases.router, content.router, identity_routes.router, tickets.router]
     mounted = [(p, router) for p in API_PREFIXES for router in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")

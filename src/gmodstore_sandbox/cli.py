@@ -25,6 +25,7 @@ from gmodstore_cli.core import Group
 from ._help import examples
 from .content.cli import reviews_app
 from .identity.scopes import ALL_SCOPES
+from .tickets.cli import tickets_app
 from .webhooks.cli import purchases_app, webhooks_app
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ app.add_typer(products_app, name="products")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(purchases_app, name="purchases")
 app.add_typer(reviews_app, name="reviews")
+app.add_typer(tickets_app, name="tickets")
 
 
 DatabaseUrl = Annotated[

@@ -222,6 +222,49 @@ class Sandbox:
         add_team_member(self._engine, team_id=self._team_id(team), user_id=user_id)
         return create_token(self._engine, user_id=user_id, scopes=scopes, expires_at=expires_at)
 
+    def new_member(self, team: Team = "a", name: str = "Team member") -> str:
+        """A new user who is a member (not owner) of `team`; returns its id."""
+        from .admin import add_team_member, create_user
+
+        user_id = create_user(self._engine, name=name)
+        add_team_member(self._engine, team_id=self._team_id(team), user_id=user_id)
+        return user_id
+
+    def user_token(self, user_id: str, scopes: Sequence[str] | None = None) -> str:
+        """A token of `user_id` (e.g. a ticket's customer, who is in no team); default: every
+        ticket scope. The customer's side of a ticket over the API (log uploads, replies)."""
+        from .admin import create_token
+        from .tickets import TICKET_SCOPES
+
+        chosen = TICKET_SCOPES if scopes is None else scopes
+        return create_token(self._engine, user_id=user_id, scopes=chosen, name="customer")
+
+    def open_ticket(self, *, product: str, user: str, subject: str, body: str) -> str:
+        """A customer opens a ticket (``gmodstore sandbox tickets open``); returns its id."""
+        from .tickets.admin import open_ticket
+
+        return open_ticket(
+            self._engine, product_id=product, user_id=user, subject=subject, body=body
+        )
+
+    def customer_reply(self, ticket: str, body: str) -> str:
+        """The ticket's customer replies (``gmodstore sandbox tickets reply``); the message id."""
+        from .tickets.admin import customer_reply
+
+        return customer_reply(self._engine, ticket_id=ticket, body=body)
+
+    def request_log(self, ticket: str) -> str:
+        """The team's owner asks for a log (``gmodstore sandbox tickets request-log``); its id."""
+        from .tickets.admin import request_log
+
+        return request_log(self._engine, ticket_id=ticket)
+
+    def new_ticket_tag(self, name: str, team: Team = "a") -> str:
+        """Add a tag to a team's ticket tag catalogue; returns its id."""
+        from .tickets.admin import create_tag
+
+        return create_tag(self._engine, team_id=self._team_id(team), name=name)
+
     # -- lifecycle --
     def start(self) -> None:
         """Start serving (again) on the same port and database."""

@@ -6,6 +6,7 @@ Layout under the root (``Settings.files_dir``; by default a folder beside the SQ
     versions/<key>           product version archives
     media/<key>.<ext>        gallery images and videos
     headers/<key>.<ext>      background and header images
+    tickets/<key>            ticket attachments and uploaded logs (gmodstore_sandbox.tickets)
 
 An upload is written to ``tmp/<process>/<key>.part`` and only renamed into its final folder, after
 an fsync, inside the database transaction that records it. A process killed mid-upload leaves only
@@ -30,8 +31,8 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = ["FileStore", "Kind", "TooLarge", "Upload", "default_files_dir"]
 
-Kind = Literal["versions", "media", "headers"]
-KINDS: tuple[Kind, ...] = ("versions", "media", "headers")
+Kind = Literal["versions", "media", "headers", "tickets"]
+KINDS: tuple[Kind, ...] = ("versions", "media", "headers", "tickets")
 HEAD_BYTES = 256 * 1024
 """How much of the start of each upload is kept in memory to check its type."""
 _STALE_SECONDS = 24 * 3600

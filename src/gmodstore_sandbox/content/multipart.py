@@ -32,6 +32,8 @@ class Form:
     fields: dict[str, str] = field(default_factory=dict)
     file: Upload | None = None
     file_field: str | None = None
+    file_name: str | None = None
+    """The file part's ``filename`` (ticket attachments keep it as ``originalName``)."""
     oversized: set[str] = field(default_factory=set)
     """Text fields longer than `TEXT_FIELD_LIMIT` (their value is cut)."""
 
@@ -115,6 +117,8 @@ class _Receiver:
             if form.file is not None:
                 raise InvalidInput({name: ["Only one file may be uploaded."]})
             form.file, form.file_field, self._to_file = self._new_upload(), name, True
+            if b"filename" in options:
+                form.file_name = options[b"filename"].decode("utf-8", "replace")
         elif name in form.fields or form.file_field == name:
             self._skip = True  # repeated field: the first value counts
         else:

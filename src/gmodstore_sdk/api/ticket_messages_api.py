@@ -19,6 +19,10 @@ from typing import Any
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, pages
+from gmodstore_sdk.api._extras.ticket_messages import (
+    AsyncTicketMessagesExtras,
+    TicketMessagesExtras,
+)
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.model.create_ticket_message_response import CreateTicketMessageResponse
 from gmodstore_sdk.model.delete_ticket_message_response import DeleteTicketMessageResponse
@@ -102,7 +106,7 @@ _GET_TICKET_MESSAGE_REVISION = Endpoint(
 )
 
 
-class TicketMessagesApi:
+class TicketMessagesApi(TicketMessagesExtras):
     """The "Ticket Messages" operations, on an `ApiClient`.
 
     Args:
@@ -459,7 +463,7 @@ class TicketMessagesApi:
         return self.api_client._request(op)
 
 
-class AsyncTicketMessagesApi:
+class AsyncTicketMessagesApi(AsyncTicketMessagesExtras):
     """The "Ticket Messages" operations, on an `AsyncApiClient`; the same methods as coroutines.
 
     Args:
