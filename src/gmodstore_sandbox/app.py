@@ -20,6 +20,8 @@ from .service import PurchaseService
 from .settings import Settings
 from .storage.cursor import CursorCodec
 from .storage.db import create_tables, load_setting, make_engine
+from .webhooks import routes as webhook_routes
+from .webhooks.service import WebhookService
 from .webhooks.worker import run_webhook_worker  # also registers the webhook tables
 
 __all__ = ["SandboxApp", "create_app"]
@@ -102,8 +104,9 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
         token_cache_seconds=settings.token_cache_seconds,
     )
     content.install(app, engine=engine, settings=settings)
+    app.state.webhooks = WebhookService(engine=engine, codec=lambda: app.state.service.codec)
     app.state.limiter = _rate_limiter(settings, extra_engines)
-    areas = [purchases.router, content.router]
+    areas = [purchases.router, content.router, webhook_routes.router]
     mounted = [(p, router) for p in API_PREFIXES for router in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")
