@@ -14,7 +14,15 @@ from typing import Annotated, Any
 
 import typer
 
-from gmodstore_cli import api_command, bulk, content_commands, files, render, sandbox_group
+from gmodstore_cli import (
+    api_command,
+    bulk,
+    content_commands,
+    files,
+    render,
+    sandbox_group,
+    webhooks_commands,
+)
 from gmodstore_cli.core import Group, current_context, from_command_line
 from gmodstore_cli.errors import Context
 from gmodstore_cli.options import (
@@ -78,6 +86,7 @@ app.add_typer(purchases, name="purchases")
 sandbox_group.mount(app)
 api_command.mount(app)
 content_commands.mount(app)
+webhooks_commands.mount(app)
 
 
 def _print_version(value: bool) -> None:

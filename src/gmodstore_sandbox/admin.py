@@ -21,6 +21,7 @@ from .service import READ, WRITE_SCOPE, hash_token
 from .storage import repository as repo
 from .storage.db import WRITE
 from .storage.tables import utcnow
+from .webhooks import WEBHOOK_SCOPES
 
 __all__ = [
     "ALL_SCOPES",
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 ALL_SCOPES = (READ, WRITE_SCOPE)
-DEMO_SCOPES = (*ALL_SCOPES, *CONTENT_SCOPES)
+DEMO_SCOPES = (*ALL_SCOPES, *CONTENT_SCOPES, *WEBHOOK_SCOPES)
 """The demo token's: purchases, and versions, media, coupons and reviews."""
 
 

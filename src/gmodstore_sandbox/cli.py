@@ -23,6 +23,7 @@ import typer
 from ._help import examples
 from .content import CONTENT_SCOPES
 from .content.cli import reviews_app
+from .webhooks import WEBHOOK_SCOPES
 from .webhooks.cli import purchases_app, webhooks_app
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 DEFAULT_DATABASE_URL = "sqlite:///./sandbox.db"
-SCOPES = ("product-purchases:read", "product-purchases:write", *CONTENT_SCOPES)
+SCOPES = ("product-purchases:read", "product-purchases:write", *CONTENT_SCOPES, *WEBHOOK_SCOPES)
 
 app = typer.Typer(help="Local API server to develop and test against.", no_args_is_help=True)
 token_app = typer.Typer(help="Personal access tokens.", no_args_is_help=True)

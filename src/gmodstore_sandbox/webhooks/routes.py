@@ -33,7 +33,7 @@ MESSAGE = MESSAGES + "/{webhook_message}"
 _EP_TAG = ["Team Webhook Endpoints"]
 _MSG_TAG = ["Team Webhook Messages"]
 _LIST = openapi.LIST_PARAMETERS[:2]
-_BODIES = {
+_BODIES: dict[type[Any], tuple[str, str]] = {
     EndpointCreate: (
         "NewTeamWebhookEndpointPayload",
         "Payload to create a new team webhook endpoint",

@@ -33,7 +33,7 @@ from ..service import Principal
 from ..storage.cursor import Cursor, CursorCodec, InvalidCursor, query_binding
 from ..storage.db import WRITE
 from ..storage.tables import utcnow
-from . import api_store, events, store
+from . import WEBHOOK_SCOPES, api_store, events, store
 from .routing import TEST_EVENT, message_channels
 from .schemas import EndpointCreate, EndpointUpdate
 from .signing import new_secret
@@ -48,9 +48,7 @@ __all__ = [
     "webhook_id",
 ]
 
-ENDPOINTS_READ = "team-webhook-endpoints:read"
-ENDPOINTS_WRITE = "team-webhook-endpoints:write"
-MESSAGES_READ = "team-webhook-messages:read"
+ENDPOINTS_READ, ENDPOINTS_WRITE, MESSAGES_READ = WEBHOOK_SCOPES
 ROTATION_OVERLAP = timedelta(hours=24)
 """How long deliveries are also signed with the previous secret after a rotation."""
 
