@@ -188,6 +188,15 @@ def delete_medium_answer(spec: Spec) -> None:
     )
 
 
+def token_dates_nullable(spec: Spec) -> None:
+    """E4. `PersonalAccessToken` requires `expiresAt` and `lastUsedAt` as non-null date-times, but
+    a token may never expire (`NewPersonalAccessTokenPayload.expiresAt` is nullable) and a new one
+    has never been used: both are `date-time | null`."""
+    props = spec["components"]["schemas"]["PersonalAccessToken"]["properties"]
+    for name in ("expiresAt", "lastUsedAt"):
+        props[name]["type"] = ["string", "null"]
+
+
 PATCHES: tuple[Callable[[Spec], None], ...] = (
     drop_non_path_items,
     add_common_errors,
@@ -202,6 +211,7 @@ PATCHES: tuple[Callable[[Spec], None], ...] = (
     ticket_filter_deep_object,
     restore_message_answer,
     delete_medium_answer,
+    token_dates_nullable,
 )
 
 NOT_PATCHED = {

@@ -19,6 +19,7 @@ from gmodstore_cli import (
     bulk,
     content_commands,
     files,
+    identity_commands,
     render,
     sandbox_group,
     webhooks_commands,
@@ -86,6 +87,7 @@ app.add_typer(purchases, name="purchases")
 sandbox_group.mount(app)
 api_command.mount(app)
 content_commands.mount(app)
+identity_commands.mount(app)
 webhooks_commands.mount(app)
 
 

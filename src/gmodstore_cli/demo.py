@@ -155,7 +155,7 @@ def run_demo() -> None:
             console.print(f"Sandbox API at {sb.url}/api/v3 (SQLite file in {tmp})", soft_wrap=True)
             console.print(
                 f"Seeded a team, 3 products, 50 customers and {count} purchases; "
-                f"token {token[:10]}… (read + write, {RATE_LIMIT} requests/minute)",
+                f"token {token[:10]}… (every ability but *, {RATE_LIMIT} requests/minute)",
                 soft_wrap=True,
             )
             configuration = Configuration(host=sb.url, access_token=token)

@@ -89,12 +89,16 @@ def announce(text: str) -> None:
 
 @contextmanager
 def open_api(
-    conn: Connection, *, on_wait: Callable[[str], None] = announce
+    conn: Connection,
+    *,
+    on_wait: Callable[[str], None] = announce,
+    tenant: str | None = None,
 ) -> Iterator[tuple[ApiClient, ProductPurchasesApi]]:
     """An :class:`ApiClient` configured from the command line, and the purchases API on it.
 
     ``on_wait`` is told why the SDK pauses (rate limit, retry), then ``""`` when it goes on; by
-    default a line on stderr says it, so that a wait never looks like a hang.
+    default a line on stderr says it, so that a wait never looks like a hang. ``tenant`` is sent
+    as ``X-Tenant``.
     """
     if not conn.token:
         raise MissingTokenError(conn.host)
@@ -103,6 +107,7 @@ def open_api(
         access_token=conn.token,
         connect_timeout=min(5.0, conn.timeout),
         read_timeout=conn.timeout,
+        tenant=tenant,
     )
     sleeper = _Sleeper(on_wait)
     with _debug_logging(conn.debug), ApiClient(configuration, sleep=sleeper) as client:

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
-from .content import CONTENT_SCOPES
 from .content import tables as _content_tables  # noqa: F401 - registers them before create_all
+from .identity import seed as identity_seed
+from .identity.scopes import NAMED_SCOPES
 from .service import READ, WRITE_SCOPE, hash_token
 from .storage import repository as repo
 from .storage.db import WRITE
 from .storage.tables import utcnow
-from .webhooks import WEBHOOK_SCOPES
 
 __all__ = [
     "ALL_SCOPES",
@@ -40,8 +40,6 @@ __all__ = [
 ]
 
 ALL_SCOPES = (READ, WRITE_SCOPE)
-DEMO_SCOPES = (*ALL_SCOPES, *CONTENT_SCOPES, *WEBHOOK_SCOPES)
-"""The demo token's: purchases, and versions, media, coupons and reviews."""
 
 
 def new_token_string() -> str:
@@ -49,10 +47,16 @@ def new_token_string() -> str:
     return "gms_" + secrets.token_urlsafe(32)
 
 
-def create_user(engine: Engine, *, name: str | None = None) -> str:
+def create_user(engine: Engine, *, name: str | None = None, steam_id: int | None = None) -> str:
+    """Create a user (random SteamID64 unless `steam_id` is given); returns its id.
+
+    Raises `sqlalchemy.exc.IntegrityError` if another user has that SteamID64.
+    """
     user_id = uuid.uuid4()
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
         repo.insert_user(conn, user_id=user_id, name=name, now=utcnow())
+        if steam_id is not None:
+            identity_seed.set_steam_id(conn, user_id, steam_id)
     return str(user_id)
 
 
@@ -123,6 +127,13 @@ class SeedIds:
     revoked_purchase_ids: list[str] = field(default_factory=list)
     free_user_ids: list[str] = field(default_factory=list)
     other_team_purchase_ids: list[str] = field(default_factory=list)
+    # Identity data (gmodstore_sandbox.identity.seed.testing).
+    staff_user_id: str = ""
+    inactive_product_id: str = ""
+    rust_product_id: str = ""
+    banned_user_id: str = ""
+    active_ban_id: str = ""
+    seller_group_id: str = ""
     review_ids: list[str] = field(default_factory=list)
     """Reviews of product_id by its first 10 buyers; ratings 5, 4, 3, 2, 1, 5, 4, 3, 2, 1."""
 
@@ -134,6 +145,8 @@ class SeedTokens:
     write_token: str
     other_team_token: str
     expired_token: str
+    staff_token: str = ""
+    """The staff user's token, ability ``*``."""
 
 
 @dataclass(frozen=True)
@@ -191,15 +204,19 @@ def _testing_tokens(
     writer: uuid.UUID,
     other_owner: uuid.UUID,
     now: datetime,
+    staff: str,
 ) -> SeedTokens:
     return SeedTokens(
-        token=create_token(engine, user_id=str(owner), name="owner"),
+        token=create_token(engine, user_id=str(owner), scopes=NAMED_SCOPES, name="owner"),
         read_token=create_token(engine, user_id=str(reader), scopes=[READ], name="read"),
         write_token=create_token(engine, user_id=str(writer), scopes=[WRITE_SCOPE], name="write"),
-        other_team_token=create_token(engine, user_id=str(other_owner), name="other team"),
+        other_team_token=create_token(
+            engine, user_id=str(other_owner), scopes=NAMED_SCOPES, name="other team"
+        ),
         expired_token=create_token(
             engine, user_id=str(owner), name="expired", expires_at=now - timedelta(hours=1)
         ),
+        staff_token=create_token(engine, user_id=staff, scopes=["*"], name="staff"),
     )
 
 
@@ -226,6 +243,15 @@ def seed_testing(
         rows = _purchases(product, buyers, revoked, start)
         other_rows = _purchases(other, buyers[:other_purchases], set(), start)
         repo.insert_purchases_bulk(conn, rows=rows + other_rows)
+        extra = identity_seed.testing(
+            conn,
+            team_a=team_a,
+            team_b=team_b,
+            owner=owner,
+            users=[*buyers, *free],
+            products=(product, empty, other),
+            now=now,
+        )
     from .content.admin import seed_reviews
 
     reviews = seed_reviews(
@@ -245,14 +271,17 @@ def seed_testing(
         free_user_ids=[str(u) for u in free],
         other_team_purchase_ids=[str(r["id"]) for r in other_rows],
         review_ids=reviews,
+        **extra,
     )
-    tokens = _testing_tokens(engine, owner, reader, writer, other_owner, now)
+    tokens = _testing_tokens(
+        engine, owner, reader, writer, other_owner, now, extra["staff_user_id"]
+    )
     return SandboxSeed(ids, tokens)
 
 
 @dataclass(frozen=True)
 class DemoSeed:
-    """What `seed_demo` created; `token` is the plaintext of a read+write token of the owner."""
+    """What `seed_demo` created; `token`: the owner's token (every ability but ``*``)."""
 
     team_id: str
     owner_user_id: str
@@ -285,6 +314,15 @@ def seed_demo(engine: Engine, *, users: int = 50, seed: int = 7) -> DemoSeed:
             revoked = {i for i in range(len(buyers)) if rng.random() < 0.1}
             rows += _purchases(product, buyers, revoked, now - timedelta(days=30 - k))
         repo.insert_purchases_bulk(conn, rows=rows)
+        identity_seed.demo(
+            conn,
+            owner=owner,
+            members=members,
+            customers=customers,
+            products=products,
+            rng=rng,
+            now=now,
+        )
     from .content.admin import seed_reviews
 
     for k, product in enumerate(products):  # a few reviews per product, by its first customers
@@ -298,5 +336,5 @@ def seed_demo(engine: Engine, *, users: int = 50, seed: int = 7) -> DemoSeed:
         product_ids=[str(p) for p in products],
         user_ids=[str(c) for c in customers],
         purchase_count=len(rows),
-        token=create_token(engine, user_id=str(owner), name="demo", scopes=DEMO_SCOPES),
+        token=create_token(engine, user_id=str(owner), scopes=NAMED_SCOPES, name="demo"),
     )

@@ -15,6 +15,8 @@ from starlette.types import Lifespan
 from .api import docs, openapi, purchases
 from .content import wiring as content
 from .errors import install_error_handlers
+from .identity import routes as identity_routes
+from .identity.service import make_identity_service
 from .ratelimit import DatabaseWindows, RateLimiter
 from .service import PurchaseService
 from .settings import Settings
@@ -103,10 +105,11 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
         codec=None if secret is None else CursorCodec(secret.get_secret_value().encode()),
         token_cache_seconds=settings.token_cache_seconds,
     )
+    app.state.identity = make_identity_service(engine, settings, app.state.service.forget_token)
     content.install(app, engine=engine, settings=settings)
     app.state.webhooks = WebhookService(engine=engine, codec=lambda: app.state.service.codec)
     app.state.limiter = _rate_limiter(settings, extra_engines)
-    areas = [purchases.router, content.router, webhook_routes.router]
+    areas = [purchases.router, content.router, identity_routes.router, webhook_routes.router]
     mounted = [(p, router) for p in API_PREFIXES for router in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ._help import examples
-from .content import CONTENT_SCOPES
 from .content.cli import reviews_app
-from .webhooks import WEBHOOK_SCOPES
+from .identity.scopes import ALL_SCOPES
 from .webhooks.cli import purchases_app, webhooks_app
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 DEFAULT_DATABASE_URL = "sqlite:///./sandbox.db"
-SCOPES = ("product-purchases:read", "product-purchases:write", *CONTENT_SCOPES, *WEBHOOK_SCOPES)
+SCOPES = ALL_SCOPES  # the 39 personal access token abilities, "*" included
 
 app = typer.Typer(help="Local API server to develop and test against.", no_args_is_help=True)
 token_app = typer.Typer(help="Personal access tokens.", no_args_is_help=True)
@@ -89,6 +88,7 @@ def _exists(engine: Engine, table: str, value: str) -> bool:
         return conn.execute(select(column).where(column == uuid.UUID(value))).first() is not None
 
 
+_STEAM_ID = re.compile(r"7656119\d{10}")
 _DURATION = re.compile(r"^(\d+)([smhdw]?)$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -111,7 +111,7 @@ def _print_demo(engine: Engine, users: int = 50) -> None:
     )
     for product_id in seed.product_ids:
         typer.echo(f"  product {product_id}")
-    typer.echo(f"Owner user {seed.owner_user_id}; token (read + write, shown once):")
+    typer.echo(f"Owner user {seed.owner_user_id}; token (every ability but *, shown once):")
     typer.echo(seed.token)
 
 
@@ -228,7 +228,8 @@ def token_create(
     wanted = [s.strip() for s in scopes.split(",") if s.strip()]
     unknown = sorted(set(wanted) - set(SCOPES))
     if unknown:
-        raise _fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}")
+        known = ", ".join(SCOPES[:3]) + f", ... ({len(SCOPES)} abilities, * for all)"
+        raise _fail(f"unknown scope(s) {', '.join(unknown)}; known: {known}")
     expires_at = None if expires_in is None else utcnow() + parse_duration(expires_in)
     engine = _engine(database_url)
     try:
@@ -242,17 +243,29 @@ def token_create(
     typer.echo(token)
 
 
-@users_app.command("add", epilog=examples("users add --name Alice"))
+@users_app.command(
+    "add", epilog=examples("users add --name Alice", "users add --steam-id 76561198012345678")
+)
 def users_add(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    steam_id: Annotated[
+        str | None, typer.Option(help="SteamID64 (17 digits, 7656119...); default: a random one.")
+    ] = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
 ) -> None:
     """Create a user and print its id."""
+    from sqlalchemy.exc import IntegrityError
+
     from .admin import create_user
 
+    if steam_id is not None and not _STEAM_ID.fullmatch(steam_id.strip()):
+        raise _fail(f"{steam_id!r} is not a SteamID64 (17 digits starting with 7656119)")
     engine = _engine(database_url)
     try:
-        typer.echo(create_user(engine, name=name))
+        wanted = None if steam_id is None else int(steam_id)
+        typer.echo(create_user(engine, name=name, steam_id=wanted))
+    except IntegrityError:
+        raise _fail(f"another user already has SteamID64 {steam_id}") from None
     finally:
         engine.dispose()
 

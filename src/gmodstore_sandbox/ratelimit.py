@@ -100,8 +100,11 @@ _UPSERT = text(
     "THEN 1 ELSE rate_limit_windows.hits + 1 END "
     "RETURNING started_at, hits"
 )
-_LOCK_WAIT = 0.5
-"""Seconds a thread waits for this process's turn at the counter before counting in memory."""
+_LOCK_WAIT = 3.0
+"""Seconds a thread waits for this process's turn at the counter before counting in memory.
+
+Long enough that a merely busy machine (every count is one short upsert) still counts exactly in the
+database; only a counter that is really stuck (a lock held elsewhere) falls back to memory."""
 _RETRY_DATABASE_AFTER = 1.0
 """Seconds of counting in memory after the database refused a count."""
 _PRUNE = text("DELETE FROM rate_limit_windows WHERE started_at <= :expired")

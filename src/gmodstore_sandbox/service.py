@@ -72,7 +72,7 @@ class Principal:
     expires_at: datetime | None
 
     def require(self, scope: str) -> None:
-        if scope not in self.scopes:
+        if scope not in self.scopes and "*" not in self.scopes:  # "*": every ability
             raise MissingScope(scope)
 
 
@@ -136,6 +136,11 @@ class PurchaseService:
                     self._cache.clear()
                 self._cache[digest] = (self._clock() + self._cache_seconds, principal)
         return principal
+
+    def forget_token(self, token_hash: str) -> None:
+        """Drop a token from the cache (it was deleted or changed): the next request re-reads it."""
+        with self._cache_lock:
+            self._cache.pop(token_hash, None)
 
     @staticmethod
     def _check_expiry(principal: Principal) -> None:

@@ -126,6 +126,11 @@ class Sandbox:
         return self.tokens.expired_token
 
     @property
+    def staff_token(self) -> str:
+        """The seeded staff user's token (ability ``*``)."""
+        return self.tokens.staff_token
+
+    @property
     def files_dir(self) -> Path:
         """Where this sandbox keeps uploaded files (see ``Settings.files_dir``)."""
         from .content.files import default_files_dir
@@ -142,17 +147,63 @@ class Sandbox:
             raise RuntimeError("this sandbox was started with seed=False")
         return self.seed
 
-    def _team_id(self, team: Team) -> str:
-        return self.ids.team_id if team == "a" else self.ids.other_team_id
+    def _team_id(self, team: Team | str) -> str:
+        """``"a"``, ``"b"`` or the id of any other team."""
+        if team == "a":
+            return self.ids.team_id
+        return self.ids.other_team_id if team == "b" else team
 
     # -- direct database helpers --
-    def new_user(self, name: str | None = None) -> str:
-        """Create a user directly in the database; returns its id."""
+    def new_user(self, name: str | None = None, steam_id: int | None = None) -> str:
+        """Create a user directly in the database (random SteamID64 by default); returns its id."""
         from .admin import create_user
 
-        return create_user(self._engine, name=name)
+        return create_user(self._engine, name=name, steam_id=steam_id)
 
-    def new_product(self, team: Team = "a", name: str = "Test product") -> str:
+    def totp_code(self, user_id: str | None = None) -> str:
+        """The current TOTP code of `user_id` (default: team A's owner, the owner of `token`)."""
+        from sqlalchemy import select
+
+        from .identity.totp import totp
+        from .storage.tables import User
+
+        wanted = uuid.UUID(user_id or self.ids.owner_user_id)
+        with self._engine.connect() as conn:
+            secret = conn.execute(select(User.totp_secret).where(User.id == wanted)).scalar_one()
+        return totp(secret)
+
+    def token_for(
+        self,
+        user_id: str,
+        scopes: Sequence[str] = ("*",),
+        expires_at: datetime | None = None,
+    ) -> str:
+        """A token for an existing user (by default with every ability); returns the plaintext."""
+        from .admin import create_token
+
+        return create_token(self._engine, user_id=user_id, scopes=scopes, expires_at=expires_at)
+
+    def set_product(
+        self, product_id: str, *, active: bool | None = None, tenants: Sequence[str] | None = None
+    ) -> None:
+        """List or unlist a product, or change the tenants it is active on."""
+        from sqlalchemy import update
+
+        from .storage.db import WRITE
+        from .storage.tables import Product
+
+        values: dict[str, Any] = {}
+        if active is not None:
+            values["active"] = active
+        if tenants is not None:
+            values["active_tenants"] = " ".join(tenants)
+        if values:
+            with self._engine.connect().execution_options(**WRITE) as conn, conn.begin():
+                conn.execute(
+                    update(Product).where(Product.id == uuid.UUID(product_id)).values(**values)
+                )
+
+    def new_product(self, team: Team | str = "a", name: str = "Test product") -> str:
         """Create a product owned by team ``"a"`` or ``"b"``; returns its id."""
         from .admin import create_product
 
@@ -161,7 +212,7 @@ class Sandbox:
     def new_token(
         self,
         scopes: Sequence[str] = ("product-purchases:read", "product-purchases:write"),
-        team: Team = "a",
+        team: Team | str = "a",
         expires_at: datetime | None = None,
     ) -> str:
         """A token for a new member of `team` with `scopes`; returns the plaintext token."""

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import os
 import re
-import tempfile
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -65,6 +65,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 _CREDENTIALS = ("Authorization", "X-Tenant")
 _ERROR_PREVIEW = 300  # bytes of an error body quoted in the message
+_O_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 class _Retryable(Exception):
@@ -149,11 +150,12 @@ class _Target:
                 raise _Retryable(f"the server announced {size} bytes, expected {self.limit}")
             if size > self.limit:
                 raise _Fatal(f"the file is {size} bytes, more than max_bytes={self.limit}")
-        fd, name = tempfile.mkstemp(
-            prefix=f".{self.dest.name}.", suffix=".part", dir=self.dest.parent
-        )
+        # Created like a plain open() would (mode 0666 minus the umask), but never over an
+        # existing file; `mkstemp` would make it 0600, and reading the umask means changing it.
+        temp = self.dest.parent / f".{self.dest.name}.{secrets.token_hex(6)}.part"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666)
+        self.temp = temp
         self.file = os.fdopen(fd, "wb")
-        self.temp = Path(name)
         if self.progress is not None:
             self.progress(0, self.expected.size)
 
@@ -180,11 +182,9 @@ class _Target:
         self.file.flush()
         os.fsync(self.file.fileno())
         self.file.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.temp, 0o666 & ~umask)  # mkstemp's 0600, else: as a plain open() would
         os.replace(self.temp, self.dest)
         self.temp = None
+        _sync_folder(self.dest.parent)
         return self.dest
 
     def discard(self) -> None:
@@ -193,6 +193,20 @@ class _Target:
         if self.temp is not None:
             self.temp.unlink(missing_ok=True)
             self.temp = None
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable too, where folders can be opened (POSIX); best effort."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

@@ -151,7 +151,7 @@ def test_review_access(content: Content) -> None:
     review = content.sb.ids.review_ids[0]
     with content.client(None) as anonymous:
         assert anonymous.get(url).status_code == 401
-    with content.client(content.sb.token) as no_scope:
+    with content.client(content.sb.new_token()) as no_scope:  # purchase scopes only
         assert no_scope.get(f"{url}/{review}").status_code == 403
     with content.client(content.sb.new_token(scopes=CONTENT_SCOPES, team="b")) as foreign:
         assert foreign.get(url).status_code == 403

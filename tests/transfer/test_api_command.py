@@ -240,3 +240,50 @@ def test_api_errors_are_one_line_naming_what_to_do(sandbox: Sandbox) -> None:
     )
     line = one_error_line(forbidden)
     assert forbidden.returncode == 1 and "(403)" in line and "product-purchases:write" in line
+
+
+# -- argument parsing, without a server -----------------------------------------------------------
+
+
+def test_params_by_wire_python_or_kebab_name_with_kinds() -> None:
+    from gmodstore_cli.api_command import parse_params
+    from gmodstore_sdk.api._registry import find_operation
+
+    op = find_operation("listProductPurchases")
+    kwargs = parse_params(
+        op,
+        ["--product", "p", "--per-page=5", "--cursor", "c", "--filter[userId]", "a,b"]
+        + ["--filter", "revoked=false"],
+    )
+    assert kwargs == {
+        "product": "p",
+        "per_page": 5,
+        "cursor": "c",
+        "filter": {"userId": ["a", "b"], "revoked": False},
+    }
+    batch = find_operation("getUsers")
+    assert parse_params(batch, ["--ids", "a,b", "--ids[]", "c"]) == {"ids": ["a", "b", "c"]}
+
+
+def test_body_from_data_fields_and_typed_fields(tmp_path: Path) -> None:
+    from gmodstore_cli.api_command import parse_body
+
+    notes = tmp_path / "notes.md"
+    notes.write_text("Fixed it.")
+    body = parse_body(
+        '{"name": "x", "percent": 5}',
+        ["name=1.2.3", f"changelog=@{notes}"],
+        ["percent=10", "maxUses=1", "boundUserId=null", "code=abc"],
+        multipart=False,
+    )
+    assert body == {
+        "name": "1.2.3",
+        "changelog": "Fixed it.",
+        "percent": 10,
+        "maxUses": 1,
+        "boundUserId": None,
+        "code": "abc",
+    }
+    upload = parse_body(None, [f"file=@{notes}"], [], multipart=True)
+    assert upload == {"file": notes}
+    assert parse_body(None, [], [], multipart=False) is None

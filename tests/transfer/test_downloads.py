@@ -20,7 +20,7 @@ import gmodstore_sdk
 from gmodstore_sdk import DownloadError
 from gmodstore_sdk.api.product_versions_api import AsyncProductVersionsApi, ProductVersionsApi
 
-from .loopback import Loopback, serve
+from .loopback import Loopback, Reply, serve
 from .versions import BASE, PRODUCT, VersionsServer
 
 CONTENT = os.urandom(300_000)
@@ -82,6 +82,19 @@ def test_download_writes_the_exact_file_atomically(
     assert "Authorization" not in download.headers and "X-Tenant" not in download.headers
     # ... while the API calls carried them.
     assert all(r.headers["Authorization"] == "Bearer t0ken" for r in shop.api.received)
+
+
+def test_the_file_gets_the_usual_permissions(shop: VersionsServer, tmp_path: Path) -> None:
+    version = shop.add(content=CONTENT)
+    old = os.umask(0o027)
+    try:
+        with client(shop.api) as c:
+            path = ProductVersionsApi(c).download_product_version(
+                PRODUCT, version.id, tmp_path / "a.zip"
+            )
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o640  # 0666 minus the umask, as open() gives
 
 
 def test_token_goes_only_to_the_api_origin(api_server: Loopback, tmp_path: Path) -> None:
@@ -156,6 +169,55 @@ def test_a_size_other_than_the_versions_is_refused_unread(
     version.json = lying  # type: ignore[method-assign]
     with client(shop.api) as c, pytest.raises(DownloadError, match="announced"):
         ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+
+
+def test_a_short_chunked_body_is_retried_then_reported(
+    shop: VersionsServer, tmp_path: Path
+) -> None:
+    version = shop.add(content=CONTENT)
+    shop.chunked, shop.truncate = True, 10  # no Content-Length to catch it early
+    with client(shop.api) as c, pytest.raises(DownloadError, match="expected 300000"):
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+    assert shop.url_requests == 2 and os.listdir(tmp_path) == []
+
+
+def test_max_bytes_stops_reading_a_chunked_body(shop: VersionsServer, tmp_path: Path) -> None:
+    version = shop.add(content=CONTENT)
+    shop.forbid_metadata, shop.chunked = True, True
+    with client(shop.api) as c, pytest.raises(DownloadError, match="more than max_bytes"):
+        ProductVersionsApi(c).download_product_version(
+            PRODUCT, version.id, tmp_path / "a.zip", max_bytes=100_000
+        )
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "match", "fresh_urls"),
+    [
+        pytest.param("ftp://127.0.0.1/x.zip", "not an http", 1, id="scheme"),
+        pytest.param("", "no usable download URL", 2, id="empty"),
+    ],
+)
+def test_an_unusable_url_is_refused(
+    shop: VersionsServer, tmp_path: Path, url: str, match: str, fresh_urls: int
+) -> None:
+    version = shop.add(content=CONTENT)
+    shop.url_override = url
+    with client(shop.api) as c, pytest.raises(DownloadError, match=match):
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+    assert shop.url_requests == fresh_urls
+
+
+def test_a_redirect_loop_ends(shop: VersionsServer, tmp_path: Path, file_host: Loopback) -> None:
+    version = shop.add(content=CONTENT)
+
+    @file_host.route("GET", "/files/")
+    def loop(rec: Any, _: Loopback) -> Reply:
+        return Reply(307, headers={"Location": rec.path}, body=b"")
+
+    with client(shop.api) as c, pytest.raises(DownloadError, match="more than 5 redirects"):
+        ProductVersionsApi(c).download_product_version(PRODUCT, version.id, tmp_path / "a.zip")
+    assert len(files_received(file_host)) == 12  # 6 hops per URL, two URLs
 
 
 def test_max_bytes_bounds_a_file_of_unknown_size(shop: VersionsServer, tmp_path: Path) -> None:
@@ -258,6 +320,34 @@ async def test_async_download_with_a_fresh_url(
 
 
 @pytest.mark.anyio
+async def test_async_redirect_without_read_scope(
+    api_server: Loopback, file_host: Loopback, tmp_path: Path
+) -> None:
+    shop = VersionsServer(api_server, file_host, redirect_via=api_server, forbid_metadata=True)
+    shop.install()
+    version = shop.add(content=CONTENT)
+    config = gmodstore_sdk.Configuration(host=api_server.url, access_token="t0ken")
+    async with gmodstore_sdk.AsyncApiClient(config) as c:
+        path = await AsyncProductVersionsApi(c).download_product_version(
+            PRODUCT, version.id, tmp_path / "a.zip"
+        )
+    assert path.read_bytes() == CONTENT
+    assert "Authorization" not in files_received(file_host)[0].headers
+
+
+@pytest.mark.anyio
+async def test_async_unusable_url(shop: VersionsServer, tmp_path: Path) -> None:
+    version = shop.add(content=CONTENT)
+    shop.url_override = "ftp://127.0.0.1/x.zip"
+    config = gmodstore_sdk.Configuration(host=shop.api.url, access_token="t0ken")
+    async with gmodstore_sdk.AsyncApiClient(config) as c:
+        with pytest.raises(DownloadError, match="not an http"):
+            await AsyncProductVersionsApi(c).download_product_version(
+                PRODUCT, version.id, tmp_path / "a.zip"
+            )
+
+
+@pytest.mark.anyio
 async def test_async_failures_raise(shop: VersionsServer, tmp_path: Path) -> None:
     version = shop.add(content=CONTENT)
     shop.file_status = 404
@@ -338,3 +428,22 @@ async def test_async_latest(shop: VersionsServer) -> None:
     async with gmodstore_sdk.AsyncApiClient(config) as c:
         latest = await AsyncProductVersionsApi(c).latest_product_version(PRODUCT, "beta")
     assert latest is not None and latest.id == shop.versions[0].id
+
+
+@pytest.mark.anyio
+async def test_async_local_write_failure(
+    shop: VersionsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = shop.add(content=CONTENT)
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    config = gmodstore_sdk.Configuration(host=shop.api.url, access_token="t0ken")
+    async with gmodstore_sdk.AsyncApiClient(config) as c:
+        with pytest.raises(DownloadError, match="No space left"):
+            await AsyncProductVersionsApi(c).download_product_version(
+                PRODUCT, version.id, tmp_path / "a.zip"
+            )
+    assert os.listdir(tmp_path) == []

@@ -227,6 +227,7 @@ def test_file_that_changes_size_is_an_error(tmp_path: Path) -> None:
         pytest.param(b"GIF89a...", None, "image/gif", id="gif"),
         pytest.param(b"RIFF\0\0\0\0WEBPVP8 ", None, "image/webp", id="webp"),
         pytest.param(b"RIFF\0\0\0\0WAVE", None, "application/octet-stream", id="wav"),
+        pytest.param(b"XXXX\0\0\0\0WEBP", None, "application/octet-stream", id="not-riff"),
         pytest.param(b"\0\0\0\x18ftypmp42", None, "video/mp4", id="mp4"),
         pytest.param(b"\x1a\x45\xdf\xa3\x01", None, "video/webm", id="webm"),
         pytest.param(b"just text", "notes.txt", "application/octet-stream", id="other"),
@@ -235,6 +236,21 @@ def test_file_that_changes_size_is_an_error(tmp_path: Path) -> None:
 )
 def test_content_type_by_magic_bytes(head: bytes, filename: str | None, expected: str) -> None:
     assert sniff(head[:16], filename) == expected
+
+
+def test_repr_names_the_parts_not_their_content() -> None:
+    body = MultipartBody({"name": "secret-ish"}, {"file": b"PK\x03\x04"})
+    assert (
+        repr(body) == f"MultipartBody(parts=['name', 'file'], content_length={body.content_length})"
+    )
+
+
+def test_a_stream_whose_seekable_fails_is_sent_unsized() -> None:
+    class Closed(io.BytesIO):
+        def seekable(self) -> bool:
+            raise ValueError("I/O operation on closed file")
+
+    assert MultipartBody({}, {"file": Closed(ZIP)}).content_length is None
 
 
 def test_names_are_quoted_in_the_part_header() -> None:
@@ -250,6 +266,7 @@ def test_names_are_quoted_in_the_part_header() -> None:
         ),
         pytest.param({}, {"file": 3}, gmodstore_sdk.ApiTypeError, "must be a pathlib", id="int"),
         pytest.param({"n": 1}, {}, gmodstore_sdk.ApiTypeError, "must be a str", id="field-int"),
+        pytest.param({}, {1: b""}, gmodstore_sdk.ApiTypeError, "name must be a str", id="name"),
         pytest.param(
             {},
             {"file": Path("/nonexistent/x.zip")},

@@ -59,6 +59,9 @@ class VersionsServer:
     redirect_via: Loopback | None = None  # the URL points here, which redirects to `files`
     forbid_metadata: bool = False
     repeat_cursor: bool = False
+    url_override: str | None = None  # the download URL to hand out instead of a real one
+    chunked: bool = False  # send files without Content-Length
+    truncate: int = 0  # send this many bytes fewer than the file has
 
     def add(self, release_type: str = "stable", minutes: int = 0, content: bytes = b"") -> Version:
         version = Version(str(uuid.uuid4()), release_type, T0 + timedelta(minutes=minutes), content)
@@ -115,6 +118,8 @@ class VersionsServer:
         self.tokens[token] = version.id
         host = self.redirect_via or self.files
         url = f"/files/{token}" if self.relative_urls else f"{host.url}/files/{token}"
+        if self.url_override is not None:
+            url = self.url_override
         return Reply(200, {"data": {"url": url}})
 
     def _redirect(self, rec: Received, _: Loopback) -> Reply:
@@ -132,6 +137,10 @@ class VersionsServer:
         if self.bad_downloads:
             self.bad_downloads -= 1
             content = bytes([content[0] ^ 1]) + content[1:] if content else b"x"
+        if self.truncate:
+            content = content[: -self.truncate]
+        if self.chunked:
+            return Reply(200, body=self._chunks(content))
         return Reply(200, body=self._chunks(content), declared_length=len(content))
 
     def _chunks(self, content: bytes) -> Any:

@@ -220,3 +220,68 @@ def test_a_dripping_team_endpoint_does_not_delay_another_team(sb, engine, api):
         assert all(h.closed is None for h in slow.hits)  # still dripping meanwhile
         assert max(delays) < 2.0, delays
         sb.stop()  # within the sandbox's deadline, while team A's attempts still drip
+
+
+def test_removing_an_endpoint_while_an_attempt_is_being_recorded(sb, engine):
+    """The worker's transaction (attempt row inserted, not yet committed) and `remove` racing:
+    `remove` waits for it, then deletes the attempt too (PostgreSQL raised a foreign key error)."""
+    import threading
+    from datetime import timedelta
+
+    from gmodstore_sandbox.storage.db import WRITE
+    from gmodstore_sandbox.storage.tables import utcnow
+    from gmodstore_sandbox.webhooks import store
+
+    sb.stop()  # no worker of its own: this test plays the worker
+    endpoint = admin.add_endpoint(engine, team=sb.ids.team_id, url="http://127.0.0.1:9/hook")
+    assert admin.delete_purchase(engine, purchase_id=sb.ids.purchase_ids[0]) is not None
+    now = utcnow() + timedelta(seconds=1)
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        store.fan_out(conn, now=now, grace=timedelta(seconds=60), limit=10)
+        [due] = store.due_deliveries(conn, now=now, limit=10, per_endpoint=4)
+        store.claim_deliveries(
+            conn, delivery_ids=[due.id], now=now, lease_until=now, lease_token="t"
+        )
+    removed: list[object] = []
+    with engine.connect().execution_options(**WRITE) as worker, worker.begin():
+        store.record_attempt(
+            worker,
+            delivery_id=due.id,
+            lease_token="t",
+            attempt=1,
+            url="http://127.0.0.1:9/hook",
+            started_at=now,
+            duration_ms=1,
+            status_code=500,
+            error=None,
+            delivered=False,
+            retry_at=now,
+            now=now,
+        )
+        remover = threading.Thread(
+            target=lambda: removed.append(admin.remove_endpoint(engine, endpoint_id=endpoint.id))
+        )
+        remover.start()
+        time.sleep(0.5)  # `remove` is now waiting for this transaction
+    remover.join(30)
+    assert removed == [True]
+    assert admin.list_deliveries(engine) == []
+
+
+def test_a_change_through_the_api_is_sent_without_waiting_for_the_poll(database_url, monkeypatch):
+    monkeypatch.setenv("GMODSTORE_SANDBOX_WEBHOOK_POLL_INTERVAL", "30")
+    with run_sandbox(database_url) as sb, Receiver() as receiver:
+        engine = make_engine(sb.database_url, pool_size=1)
+        try:
+            register(engine, sb, receiver)
+        finally:
+            engine.dispose()
+        config = Configuration(host=sb.url, access_token=sb.token, api_path="/v3")
+        with ApiClient(config) as client:
+            api = ProductPurchasesApi(client)
+            receiver.wait_until(lambda r: True)
+            time.sleep(0.5)  # the worker is now in its 30 s wait
+            start = time.monotonic()
+            api.create_product_purchase(sb.ids.product_id, {"userId": sb.new_user()})
+            receiver.wait_for_events(1, timeout=5)
+        assert time.monotonic() - start < 2.0

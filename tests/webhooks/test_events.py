@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gmodstore_sandbox.storage.db import WRITE
 from gmodstore_sandbox.storage.tables import OutboxEvent, utcnow
-from gmodstore_sandbox.webhooks import events
+from gmodstore_sandbox.webhooks import admin, events
 
 
 def test_purchase_events_are_ordered_by_product_and_user():
@@ -64,3 +64,26 @@ def test_emit_writes_the_api_json_and_refuses_undeclared_types(engine, seed):
     assert row.payload["eventType"] == "product_purchase.created"
     assert row.payload["data"]["id"] == str(purchase)
     assert row.payload["data"]["updatedAt"].endswith("Z")
+
+
+def test_every_area_s_declarations_are_seen_without_importing_the_area():
+    """A fresh process (a CLI command, a worker) sees the content area's events too."""
+    import subprocess
+    import sys
+
+    code = "from gmodstore_sandbox.webhooks import events; print(sorted(events.event_types()))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    names = eval(out.stdout)
+    assert "product_purchase.deleted" in names
+    assert "product_version.created" in names
+    assert "product_review.deleted" in names
+
+
+def test_endpoints_can_subscribe_to_other_areas_events(engine, seed):
+    endpoint = admin.add_endpoint(
+        engine,
+        team="Team A",
+        url="http://127.0.0.1:9/hook",
+        event_types=["product_version.created"],
+    )
+    assert endpoint.event_types == ("product_version.created",)

@@ -649,3 +649,32 @@ def test_tables_of_an_older_sandbox_get_the_new_columns(tmp_path, clock):
     worker.stop()
     assert deliveries(engine) == [(CREATED, "delivered", 1)]
     engine.dispose()
+
+
+def test_an_idle_worker_does_not_wake_itself(engine, seed, monkeypatch):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    looks = []
+    real = store.pending_fan_out
+    monkeypatch.setattr(store, "pending_fan_out", lambda *a, **k: looks.append(1) or real(*a, **k))
+    receiver = Receiver()
+    worker = WebhookWorker(
+        engine, WorkerConfig(poll_interval=0.2), transport=httpx.MockTransport(receiver)
+    )
+    worker.start()
+    try:
+        time.sleep(1.0)
+        assert 2 <= len(looks) <= 8  # its own reads and writes do not wake it
+        write_event(
+            engine,
+            event_type=CREATED,
+            purchase_id=seed.ids.purchase_ids[0],
+            product_id=seed.ids.product_id,
+            team_id=seed.ids.team_id,
+            at=utcnow(),
+        )
+        deadline = time.monotonic() + 5
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        worker.stop()
+    assert len(receiver.requests) == 1

@@ -5,12 +5,16 @@ with a loopback receiver verifying each delivery with the SDK's `verify` and wit
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import update
 from standardwebhooks.webhooks import Webhook
 
+from gmodstore_sandbox.storage.db import make_engine
+from gmodstore_sandbox.storage.tables import Team, utcnow
 from gmodstore_sandbox.testing import Sandbox
 from gmodstore_sdk import ApiClient, AsyncApiClient, Configuration
 from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
@@ -242,6 +246,13 @@ def test_access_and_bad_input(
         assert read_only.list_team_webhook_endpoints(team).data == []
         assert status_of(read_only.test_team_webhook_endpoints, team) == 403
         assert status_of(TeamWebhookMessagesApi(client).list_team_webhook_messages, team) == 403
+    engine = make_engine(sb.database_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(Team).where(Team.id == uuid.UUID(team)).values(deleted_at=utcnow()))
+    finally:
+        engine.dispose()
+    assert status_of(endpoints.list_team_webhook_endpoints, team) == 404  # a deleted team
 
 
 def test_async_client(sb: Sandbox, token: str, recorder: Recorder) -> None:

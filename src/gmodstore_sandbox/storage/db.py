@@ -27,7 +27,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DisconnectionError
 
+from ..content import tables as _content_tables  # noqa: F401 - registers its tables
 from ..exceptions import StorageUnavailable
+from ..identity import tables as _identity_tables  # noqa: F401 - registers its tables
 from .tables import Base, SandboxSetting
 
 __all__ = [

@@ -20,11 +20,14 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..identity import defaults as profile
 
 __all__ = [
     "AccessToken",
@@ -84,6 +87,17 @@ class User(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Profile (gmodstore_sandbox.identity); every column has a default so bare inserts still work.
+    steam_id: Mapped[int] = mapped_column(BigInteger, unique=True, default=profile.steam_id)
+    slug: Mapped[str] = mapped_column(String(120), unique=True, default=profile.user_slug)
+    email: Mapped[str] = mapped_column(String(200), default=profile.email)
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    avatar_url: Mapped[str] = mapped_column(String(300), default=profile.avatar_url)
+    bio: Mapped[str] = mapped_column(Text, default='""')
+    last_action_at: Mapped[datetime] = mapped_column(default=utcnow)
+    permission_group_id: Mapped[uuid.UUID | None] = mapped_column()
+    """None: the default permission group (``identity.defaults.DEFAULT_GROUP_ID``)."""
+    totp_secret: Mapped[str] = mapped_column(String(64), default=profile.totp_secret)
 
 
 class Team(Base):
@@ -92,6 +106,11 @@ class Team(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    description: Mapped[str] = mapped_column(Text, default='""')
+    settings: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+    """Set by ``deleteTeam``: the team is gone from the API, its products and purchases stay."""
 
 
 class TeamMember(Base):
@@ -100,6 +119,7 @@ class TeamMember(Base):
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), default="member")
+    percentage: Mapped[int | None] = mapped_column(Integer)
 
 
 class Product(Base):
@@ -109,6 +129,16 @@ class Product(Base):
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    slug: Mapped[str] = mapped_column(String(120), unique=True, default=profile.product_slug)
+    short_description: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_cents: Mapped[int] = mapped_column(Integer, default=999)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    active_tenants: Mapped[str] = mapped_column(String(200), default="gmodstore.com")
+    """Space-separated tenant names (``X-Tenant``) the product is listed on."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Purchase(Base):
@@ -141,11 +171,15 @@ class AccessToken(Base):
     id: Mapped[int] = mapped_column(_SeqType, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
-    scopes: Mapped[str] = mapped_column(String(500))
+    scopes: Mapped[str] = mapped_column(Text)  # up to all 39 abilities
     """Space-separated scope names."""
     name: Mapped[str | None] = mapped_column(String(200))
     expires_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    public_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+    """The ``PersonalAccessToken.id`` of the API."""
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class OutboxEvent(Base):

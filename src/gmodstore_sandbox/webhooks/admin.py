@@ -23,7 +23,6 @@ from .signing import new_secret
 from .urls import InvalidEndpointUrl, check_endpoint_url
 
 __all__ = [
-    "EVENT_TYPES",
     "Endpoint",
     "WebhookAdminError",
     "add_endpoint",
@@ -33,7 +32,6 @@ __all__ = [
     "remove_endpoint",
 ]
 
-EVENT_TYPES = tuple(events.EVENT_TYPES)
 DELETED = "product_purchase.deleted"
 
 
@@ -171,9 +169,10 @@ def _check_events(event_types: Sequence[str] | None) -> tuple[str, ...] | None:
         for name in item.replace(",", " ").split():
             if "." not in name:  # "revoked" for "product_purchase.revoked"
                 name = f"product_purchase.{name}"
-            if name not in EVENT_TYPES:
+            known = events.event_types()
+            if name not in known:
                 raise WebhookAdminError(
-                    f"unknown event type {name!r}; expected one of {', '.join(EVENT_TYPES)}"
+                    f"unknown event type {name!r}; expected one of {', '.join(sorted(known))}"
                 )
             if name not in names:
                 names.append(name)

@@ -55,8 +55,9 @@ MESSAGE_COLUMNS = (
 
 
 def is_member(conn: Connection, *, team_id: uuid.UUID, user_id: uuid.UUID) -> bool | None:
-    """None: no such team; else whether the user is one of its members."""
-    if conn.execute(select(Team.id).where(Team.id == team_id)).first() is None:
+    """None: no such team (or a deleted one); else whether the user is one of its members."""
+    team = select(Team.id).where(Team.id == team_id, Team.deleted_at.is_(None))
+    if conn.execute(team).first() is None:
         return None
     row = conn.execute(
         select(TeamMember.user_id).where(

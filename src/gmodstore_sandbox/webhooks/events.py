@@ -1,10 +1,13 @@
 """Webhook event types and the one function that writes an event: `emit`.
 
 Every change that has a webhook calls `emit` inside the change's own transaction, so the event is
-committed (or rolled back) with the change. An area with events declares them here, once, with
+committed (or rolled back) with the change. An area with events declares them once, with
 `declare`: the name the receiver sees in ``eventType`` and the fields of ``data`` whose values put
-its deliveries in order. Nothing else is needed to get them fanned out, signed, retried and
-listed: the worker only reads the outbox and these declarations.
+its deliveries in order. Purchase events are declared here; another area declares its own in a
+module of its own and adds that module to `DECLARING_MODULES`, so that every process (a server's
+worker, a CLI command) sees every declaration through `event_types`. Nothing else is needed to get
+them fanned out, signed, retried and listed: the worker only reads the outbox and these
+declarations.
 
 >>> ORDER = EVENT_TYPES["product_purchase.deleted"]
 >>> ORDER.ordering_key({"id": "p1", "productId": "a", "userId": "u"})
@@ -13,6 +16,7 @@ listed: the worker only reads the outbox and these declarations.
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +29,15 @@ from sqlalchemy import Connection
 from ..schemas import dump_json
 from ..storage import repository as repo
 
-__all__ = ["EVENT_TYPES", "EventType", "UnknownEventType", "declare", "emit"]
+__all__ = [
+    "DECLARING_MODULES",
+    "EVENT_TYPES",
+    "EventType",
+    "UnknownEventType",
+    "declare",
+    "emit",
+    "event_types",
+]
 
 
 class UnknownEventType(ValueError):
@@ -73,7 +85,18 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
 
 
 EVENT_TYPES: dict[str, EventType] = {}
-"""Every declared event type by name (the registry `emit` and the worker share)."""
+"""Every event type declared so far by name; `event_types` makes sure that is all of them."""
+
+DECLARING_MODULES = ("gmodstore_sandbox.content.events", "gmodstore_sandbox.webhooks.routing")
+"""Modules of other areas that `declare` their events (one line per area); imported lazily, as
+they import this module."""
+
+
+def event_types() -> Mapping[str, EventType]:
+    """Every declared event type by name, the other areas' declarations included."""
+    for module in DECLARING_MODULES:
+        importlib.import_module(module)
+    return EVENT_TYPES
 
 
 def declare(name: str, *, ordered_by: tuple[str, ...] = ("id",), subject: str = "id") -> EventType:
@@ -118,7 +141,7 @@ def emit(
     Raises:
         UnknownEventType: `event_type` was never declared.
     """
-    declared = EVENT_TYPES.get(event_type)
+    declared = event_types().get(event_type)
     if declared is None:
         raise UnknownEventType(f"undeclared webhook event type {event_type!r}")
     # Exactly the API's JSON, so a webhook body matches what GET returns.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from ..storage.repository import PURCHASE_COLUMNS
 from ..storage.tables import OutboxEvent, Product, Purchase, Team
-from .events import EVENT_TYPES, EventType
+from .events import EventType, event_types
 from .routing import receives
 from .tables import (
     DELIVERED,
@@ -123,7 +123,13 @@ def list_endpoints(conn: Connection, *, team_id: uuid.UUID | None = None) -> Seq
 
 def delete_endpoint(conn: Connection, *, endpoint_id: uuid.UUID) -> bool:
     """Delete an endpoint with its deliveries and their attempts; False if it did not exist."""
+    # Lock first (PostgreSQL): the endpoint, so no fan-out adds a delivery meanwhile, and its
+    # deliveries, so no worker records an attempt between the two deletes below.
+    conn.execute(
+        select(WebhookEndpoint.id).where(WebhookEndpoint.id == endpoint_id).with_for_update()
+    )
     deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint_id)
+    conn.execute(deliveries.with_for_update())
     conn.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
     conn.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
     result = conn.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
@@ -229,7 +235,7 @@ def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: dat
 
 
 def _ordering_key(event: EventRow) -> str:
-    declared = EVENT_TYPES.get(event.event_type) or EventType(event.event_type)
+    declared = event_types().get(event.event_type) or EventType(event.event_type)
     data = event.payload.get("data") if isinstance(event.payload, dict) else None
     key = declared.ordering_key(data if isinstance(data, dict) else {"id": event.purchase_id})
     return key[:200]

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..storage.db import WRITE
@@ -177,8 +177,19 @@ class WebhookWorker:
         """Start the background thread (once; a stopped worker does not start again)."""
         if self._thread is None and not self._started:
             self._started = True
+            # A commit on this engine may have written an event: look at once rather than at the
+            # next poll (changes made by other processes still wait for the poll). The "commit"
+            # event fires before the commit is done, so it only marks the connection; the wake-up
+            # comes when the connection is back in the pool.
+            event.listen(self.engine, "commit", _mark_commit)
+            event.listen(self.engine.pool, "checkin", self._on_checkin)
             self._thread = threading.Thread(target=self._run, name="webhook-worker", daemon=True)
             self._thread.start()
+
+    def _on_checkin(self, _dbapi_connection: object, record: Any) -> None:
+        if record is not None and record.info.pop(_COMMITTED, False):
+            with contextlib.suppress(RuntimeError):  # the loop has ended
+                self._loop.call_soon_threadsafe(self._wake_up)
 
     def stop(self) -> None:
         """Stop within the attempt deadline plus a second.
@@ -190,6 +201,8 @@ class WebhookWorker:
         self._stopping.set()
         thread, self._thread = self._thread, None
         if thread is not None:
+            event.remove(self.engine, "commit", _mark_commit)
+            event.remove(self.engine.pool, "checkin", self._on_checkin)
             with contextlib.suppress(RuntimeError):  # the loop already ended
                 self._loop.call_soon_threadsafe(self._wake_up)
             thread.join(self.config.timeout + 1)
@@ -413,6 +426,13 @@ class WebhookWorker:
                 if len(excerpt) >= ANSWER_EXCERPT:
                     break  # leaving the block closes the connection: the rest stays unread
         return excerpt.decode("utf-8", "replace")
+
+
+_COMMITTED = "gmodstore_webhooks_committed"
+
+
+def _mark_commit(conn: Connection) -> None:
+    conn.info[_COMMITTED] = True
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from typing import Any
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Batch, Endpoint, FilterParam, PerPage, build, pages
+from gmodstore_sdk.api._extras.users import AsyncUsersExtras, UsersExtras
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.model.get_me_response import GetMeResponse
 from gmodstore_sdk.model.get_user_response import GetUserResponse
@@ -42,7 +43,7 @@ _LIST_USERS = Endpoint(
 _GET_USER = Endpoint("GET", "/users/{}", GetUserResponse, scope="users:read", path_names=("user",))
 
 
-class UsersApi:
+class UsersApi(UsersExtras):
     """The "Users" operations, on an `ApiClient`.
 
     Args:
@@ -177,7 +178,7 @@ class UsersApi:
         return self.api_client._request(op)
 
 
-class AsyncUsersApi:
+class AsyncUsersApi(AsyncUsersExtras):
     """The "Users" operations, on an `AsyncApiClient`; the same methods as coroutines.
 
     Args:

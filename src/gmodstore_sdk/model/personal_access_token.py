@@ -19,7 +19,7 @@ class PersonalAccessToken(BaseModel):
     id: str
     name: str
     abilities: list[PersonalAccessTokenScope | str]
-    last_used_at: UtcDatetime
-    expires_at: UtcDatetime
+    last_used_at: UtcDatetime | None
+    expires_at: UtcDatetime | None
     created_at: UtcDatetime
     updated_at: UtcDatetime
