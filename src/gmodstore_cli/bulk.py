@@ -19,7 +19,12 @@ import typer
 from gmodstore_cli import render
 from gmodstore_cli.errors import Context, describe, is_fatal
 from gmodstore_cli.session import CommandFailed, Connection, errors_to_exit, open_api
-from gmodstore_sdk import BadRequestException, NotFoundException, OpenApiException
+from gmodstore_sdk import (
+    ApiResponseValidationError,
+    BadRequestException,
+    NotFoundException,
+    OpenApiException,
+)
 from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
 from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
 from gmodstore_sdk.model.product_purchase import ProductPurchase
@@ -57,11 +62,24 @@ class Result:
 
 
 def find_purchase(api: ProductPurchasesApi, product: str, user_id: str) -> ProductPurchase | None:
-    """The purchase of ``product`` owned by ``user_id`` (revoked or not), if any."""
+    """The purchase of ``product`` owned by ``user_id`` (revoked or not), if any.
+
+    The row is checked, not trusted: a server that ignored ``filter[userId]`` would otherwise
+    hand back another user's purchase, and ``revoke --user`` would revoke it.
+    """
     page = api.list_product_purchases(
         product, per_page=1, filter=ProductPurchaseFilter(user_id=user_id)
     )
-    return page.data[0] if page.data else None
+    if not page.data:
+        return None
+    found = page.data[0]
+    if found.user_id.lower() != user_id.lower() or found.product_id.lower() != product.lower():
+        raise ApiResponseValidationError(
+            f"asked for the purchase of user {user_id}, the server answered with purchase "
+            f"{found.id} of user {found.user_id} (product {found.product_id}): it ignored the "
+            "filter; nothing was changed"
+        )
+    return found
 
 
 def grant(api: ProductPurchasesApi, product: str, user_id: str, *, dry_run: bool) -> Result:

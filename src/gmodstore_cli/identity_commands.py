@@ -57,9 +57,21 @@ PRODUCT_COLUMNS = (
     Column("active", "Listed", 6, lambda row: Text("yes" if row["active"] else "no")),
 )
 
-teams = typer.Typer(help="Your teams, and any team by id.", no_args_is_help=True)
-products = typer.Typer(help="A team's products, and any product by id.", no_args_is_help=True)
-users = typer.Typer(help="Find users by SteamID64.", no_args_is_help=True)
+teams = typer.Typer(
+    help="Your teams, and any team by id.",
+    epilog="Examples:\n\n  $ gmodstore teams list\n\n  $ gmodstore teams show TEAM",
+    no_args_is_help=True,
+)
+products = typer.Typer(
+    help="A team's products, and any product by id.",
+    epilog="Examples:\n\n  $ gmodstore products list TEAM\n\n  $ gmodstore products show PRODUCT",
+    no_args_is_help=True,
+)
+users = typer.Typer(
+    help="Find users by SteamID64.",
+    epilog="Example:\n\n  $ gmodstore users find 76561198012345678",
+    no_args_is_help=True,
+)
 
 
 def mount(app: typer.Typer) -> None:

@@ -368,11 +368,12 @@ class ProgressHandle:
     def status(self, text: str) -> None:
         """Show why the bar is paused (e.g. waiting for the rate limit to reset).
 
-        Without a bar (stderr is not a terminal) a plain line says it, once per wait.
+        Without a bar (stderr is not a terminal) a plain line says it for a rate-limit wait, once
+        per wait; short retry pauses are not worth a line of their own.
         """
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, status=text)
-        elif text:
+        elif text.startswith("rate limit"):
             note(f"{text} ...")
 
 

@@ -18,13 +18,25 @@ if TYPE_CHECKING:
 __all__ = ["Settings", "create_app"]
 
 
+INSTALL_HINT = "the sandbox needs the 'sandbox' extra: pip install 'gmodstore-sdk[sandbox]'"
+# Top-level modules that only the sandbox extra provides.
+_EXTRA_MODULES = frozenset(
+    {"fastapi", "starlette", "uvicorn", "sqlalchemy", "pydantic_settings", "orjson", "typer"}
+)
+
+
 def __getattr__(name: str) -> Any:
-    if name == "create_app":
-        from .app import create_app
+    try:
+        if name == "create_app":
+            from .app import create_app
 
-        return create_app
-    if name == "Settings":
-        from .settings import Settings
+            return create_app
+        if name == "Settings":
+            from .settings import Settings
 
-        return Settings
+            return Settings
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _EXTRA_MODULES:
+            raise
+        raise ModuleNotFoundError(f"{INSTALL_HINT} ({exc.name} is missing)", name=exc.name) from exc
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from gmodstore_cli.core import Group
+
 from ._help import examples
 from .content.cli import reviews_app
 from .identity.scopes import ALL_SCOPES
@@ -28,16 +30,39 @@ from .webhooks.cli import purchases_app, webhooks_app
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from .demo import DemoSummary
+    from .settings import Settings
+
 __all__ = ["app"]
 
 DEFAULT_DATABASE_URL = "sqlite:///./sandbox.db"
 SCOPES = ALL_SCOPES  # the 39 personal access token abilities, "*" included
 
-app = typer.Typer(help="Local API server to develop and test against.", no_args_is_help=True)
-token_app = typer.Typer(help="Personal access tokens.", no_args_is_help=True)
-users_app = typer.Typer(help="Users.", no_args_is_help=True)
-teams_app = typer.Typer(help="Teams.", no_args_is_help=True)
-products_app = typer.Typer(help="Products.", no_args_is_help=True)
+app = typer.Typer(
+    help="Local API server to develop and test against (also: python -m gmodstore_sandbox).",
+    epilog=examples("serve --demo", "seed", "users add --name Alice", "webhooks --help"),
+    cls=Group,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+token_app = typer.Typer(
+    help="Personal access tokens.",
+    epilog=examples("token create --user USER_ID"),
+    no_args_is_help=True,
+)
+users_app = typer.Typer(
+    help="Users.", epilog=examples("users add --name Alice"), no_args_is_help=True
+)
+teams_app = typer.Typer(
+    help="Teams.", epilog=examples('teams add "My Team" --member USER_ID'), no_args_is_help=True
+)
+products_app = typer.Typer(
+    help="Products.",
+    epilog=examples('products add "My Addon" --team TEAM_ID'),
+    no_args_is_help=True,
+)
 app.add_typer(token_app, name="token")
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
@@ -57,13 +82,41 @@ DatabaseUrl = Annotated[
 ]
 
 
-def _engine(database_url: str) -> Engine:
+def _settings(database_url: str, **options: object) -> Settings:
+    from pydantic import ValidationError
+
     from .settings import Settings
+
+    try:
+        return Settings(database_url=database_url, **options)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages = (str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise _fail("; ".join(messages)) from None
+
+
+def _engine(database_url: str, *, create: bool = False) -> Engine:
+    """An engine on a database that exists (or was just created), with every table in place."""
+    from ._serve import SetupError, check_database
     from .storage.db import create_tables, make_engine
 
-    engine = make_engine(Settings(database_url=database_url).database_url, pool_size=1)
+    url = _settings(database_url).database_url
+    try:
+        check_database(url, create=create)
+    except SetupError as exc:
+        raise _fail(str(exc)) from None
+    engine = make_engine(url, pool_size=1)
     create_tables(engine)
     return engine
+
+
+def _check_length(value: str | None, table: str, what: str) -> None:
+    """Refuse a name longer than its column up front: PostgreSQL would fail the insert with a
+    DataError, and SQLite would store it anyway (so both answer the same)."""
+    from .storage.tables import Base
+
+    limit = getattr(Base.metadata.tables[table].c.name.type, "length", None)
+    if value is not None and limit is not None and len(value) > limit:
+        raise _fail(f"the {what} is {len(value)} characters long; at most {limit} are allowed")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -101,30 +154,47 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
 
 
-def _print_demo(engine: Engine, users: int = 50) -> None:
-    from .admin import seed_demo
-
-    seed = seed_demo(engine, users=users)
+def _print_demo(summary: DemoSummary, *, new: bool, url: str, database_url: str) -> None:
+    """The demo data, then ``export`` lines to paste into another shell."""
+    how = "Seeded" if new else "Reusing"
     typer.echo(
-        f"Seeded demo data: team {seed.team_id}, {len(seed.user_ids)} users, "
-        f"{seed.purchase_count} purchases of {len(seed.product_ids)} products:"
+        f"{how} the demo data in {database_url}: team {summary.team_id} (Demo Team), "
+        f"{summary.customers} customers, {summary.purchases} purchases of "
+        f"{len(summary.product_ids)} products."
     )
-    for product_id in seed.product_ids:
-        typer.echo(f"  product {product_id}")
-    typer.echo(f"Owner user {seed.owner_user_id}; token (every ability but *, shown once):")
-    typer.echo(seed.token)
+    if summary.token is not None:
+        token = summary.token
+        typer.echo("Its token (every ability but *) is shown only now. Paste into another shell:")
+    else:
+        # Tokens are stored hashed: the one printed when the data was seeded cannot be shown
+        # again, so the line mints a new one when pasted.
+        where = "" if database_url == DEFAULT_DATABASE_URL else f" --database-url {database_url}"
+        token = f"$(gmodstore sandbox token create --user {summary.owner_user_id}{where})"
+        typer.echo(
+            "Its token was shown when it was seeded; the line below makes a new one."
+            " Paste into another shell:"
+        )
+    typer.echo(f"\nexport GMODSTORE_HOST={url}")
+    typer.echo(f"export GMODSTORE_TOKEN={token}")
+    typer.echo(
+        f"export PRODUCT={summary.sample_product_id} PURCHASE={summary.sample_purchase_id}"
+        f" CUSTOMER={summary.sample_customer_id}\n"
+    )
 
 
 @app.command(
     epilog=examples(
         "serve --demo",
         "serve --port 9000 --database-url sqlite:///./dev.db --rate-limit 0",
+        "serve --database-url postgresql://postgres@127.0.0.1:5432/sandbox --create-database",
         "serve --workers 4 --database-url postgresql://postgres@127.0.0.1/sandbox",
     )
 )
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    port: Annotated[
+        int, typer.Option(envvar="GMODSTORE_SANDBOX_PORT", help="TCP port (0: any free port).")
+    ] = 8765,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     rate_limit: Annotated[
         int,
@@ -134,7 +204,20 @@ def serve(
             help="Requests per token per minute; 0 turns the limit off.",
         ),
     ] = 60,
-    demo: Annotated[bool, typer.Option("--demo", help="Seed demo data, print a token.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Seed demo data into an empty database (reused on later starts); print"
+            " export lines for GMODSTORE_HOST and GMODSTORE_TOKEN.",
+        ),
+    ] = False,
+    create_database: Annotated[
+        bool,
+        typer.Option(
+            "--create-database", help="Create the PostgreSQL database if it does not exist."
+        ),
+    ] = False,
     workers: Annotated[
         int,
         typer.Option(
@@ -145,41 +228,49 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the API under /api/v3 and /v3 (OpenAPI document at /openapi.json)."""
-    import uvicorn
-    from pydantic import ValidationError
+    from . import _serve
+    from .app import create_app
 
-    from .settings import Settings
+    settings = _settings(database_url, rate_limit=rate_limit)
+    try:
+        # Nothing is written before the database is known to work and the port is ours.
+        _serve.check_database(settings.database_url, create=create_database)
+        sock = _serve.bind(host, port)
+    except _serve.SetupError as exc:
+        raise _fail(str(exc)) from None
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{sock.getsockname()[1]}"
+
+    def ready() -> None:
+        typer.echo(f"Sandbox API at {url}/api/v3 (and /v3); Ctrl+C to stop.")
 
     try:
-        settings = Settings(database_url=database_url, rate_limit=rate_limit)
-    except ValidationError as exc:
-        messages = (str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        raise _fail("; ".join(messages)) from None
-    if demo:
-        engine = _engine(settings.database_url)
-        try:
-            _print_demo(engine)
-        finally:
-            engine.dispose()
-    typer.echo(f"Sandbox API at http://{host}:{port}/api/v3 (and /v3); Ctrl+C to stop.")
-    if workers == 1:
-        from .app import create_app
+        if demo:
+            _seed_demo_once(settings.database_url, url=url, shown_url=database_url)
+        application = create_app(settings) if workers == 1 else None
+        if workers > 1:
+            # Tables first, here: N workers racing through CREATE TABLE on a fresh database
+            # would fail.
+            _engine(settings.database_url).dispose()
+    except BaseException:
+        sock.close()
+        raise
+    if workers > 1:
+        # Each worker process builds its own app from the environment (GMODSTORE_SANDBOX_*).
+        os.environ["GMODSTORE_SANDBOX_DATABASE_URL"] = settings.database_url
+        os.environ["GMODSTORE_SANDBOX_RATE_LIMIT"] = str(settings.rate_limit)
+    _serve.serve(application, sock, on_ready=ready, workers=workers, log_level="info")
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
-        return
-    # Tables first, here: N workers racing through CREATE TABLE on a fresh database would fail.
-    _engine(settings.database_url).dispose()
-    # Each worker process builds its own app from the environment (GMODSTORE_SANDBOX_*).
-    os.environ["GMODSTORE_SANDBOX_DATABASE_URL"] = settings.database_url
-    os.environ["GMODSTORE_SANDBOX_RATE_LIMIT"] = str(settings.rate_limit)
-    uvicorn.run(
-        "gmodstore_sandbox.app:create_app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-    )
+
+def _seed_demo_once(database_url: str, *, url: str, shown_url: str) -> None:
+    from .demo import seed_once
+
+    engine = _engine(database_url)
+    try:
+        summary, new = seed_once(engine)
+    finally:
+        engine.dispose()
+    _print_demo(summary, new=new, url=url, database_url=shown_url)
 
 
 @app.command(epilog=examples("seed", "seed --users 200 --database-url sqlite:///./dev.db"))
@@ -190,12 +281,18 @@ def seed(
     ] = 50,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
 ) -> None:
-    """Seed demo data (a team, 3 products, 50 users who own them all) and print a token."""
+    """Seed demo data (a team, 3 products, 50 users who own them all) once, and print a token.
+
+    A database that holds the demo data already is left as it is.
+    """
+    from .demo import seed_once
+
     engine = _engine(database_url)
     try:
-        _print_demo(engine, users)
+        summary, new = seed_once(engine, users=users)
     finally:
         engine.dispose()
+    _print_demo(summary, new=new, url="http://127.0.0.1:8765", database_url=database_url)
 
 
 @token_app.command(
@@ -231,6 +328,7 @@ def token_create(
         known = ", ".join(SCOPES[:3]) + f", ... ({len(SCOPES)} abilities, * for all)"
         raise _fail(f"unknown scope(s) {', '.join(unknown)}; known: {known}")
     expires_at = None if expires_in is None else utcnow() + parse_duration(expires_in)
+    _check_length(name, "access_tokens", "token name")
     engine = _engine(database_url)
     try:
         if not _exists(engine, "users", user_id):
@@ -258,6 +356,7 @@ def users_add(
 
     from .admin import create_user
 
+    _check_length(name, "users", "user name")
     if steam_id is not None and not _STEAM_ID.fullmatch(steam_id.strip()):
         raise _fail(f"{steam_id!r} is not a SteamID64 (17 digits starting with 7656119)")
     engine = _engine(database_url)
@@ -283,6 +382,7 @@ def teams_add(
     from .admin import create_team
 
     members = [_check_uuid(m, "member") for m in member or []]
+    _check_length(name, "teams", "team name")
     engine = _engine(database_url)
     try:
         missing = [m for m in members if not _exists(engine, "users", m)]
@@ -304,6 +404,7 @@ def products_add(
     from .admin import create_product
 
     team_id = _check_uuid(team, "team")
+    _check_length(name, "products", "product name")
     engine = _engine(database_url)
     try:
         if not _exists(engine, "teams", team_id):

@@ -17,17 +17,20 @@ from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._facade import AsyncGmodStore, GmodStore
 from gmodstore_sdk._retry import RateLimit
 from gmodstore_sdk._transfer_errors import DownloadError, UploadError
-from gmodstore_sdk._types import NOT_GIVEN, NotGiven
+from gmodstore_sdk._types import NOT_GIVEN, NotGiven, Timeout
 from gmodstore_sdk._version import __version__
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import (
+    AlreadyExistsException,
     ApiConnectionError,
     ApiException,
+    ApiResponseTooLargeError,
     ApiResponseValidationError,
     ApiTimeoutError,
     ApiTypeError,
     ApiValueError,
+    ApiWriteUncertainError,
     BadRequestException,
     ForbiddenException,
     NotFoundException,
@@ -40,14 +43,17 @@ from gmodstore_sdk.exceptions import (
 
 __all__ = [
     "NOT_GIVEN",
+    "AlreadyExistsException",
     "ApiClient",
     "ApiConnectionError",
     "ApiException",
     "ApiResponse",
+    "ApiResponseTooLargeError",
     "ApiResponseValidationError",
     "ApiTimeoutError",
     "ApiTypeError",
     "ApiValueError",
+    "ApiWriteUncertainError",
     "AsyncApiClient",
     "AsyncGmodStore",
     "BadRequestException",
@@ -62,6 +68,7 @@ __all__ = [
     "RateLimit",
     "RateLimitException",
     "ServiceException",
+    "Timeout",
     "UnauthorizedException",
     "UploadError",
     "__version__",

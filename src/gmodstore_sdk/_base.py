@@ -2,10 +2,15 @@
 
 A request is described by an `Operation` (`_operation.py`), built and validated by
 `api/_operations.py`. The client runs it through `BaseApiClient._request_flow`, a generator that
-holds the whole policy — rate limit pacing, retries, backoff, the ambiguous-POST recovery lookup,
-logging, response parsing and errors — and only *yields* what it needs done: an `httpx.Request` to
-send, or a number of seconds to sleep. `ApiClient` and `AsyncApiClient` drive it with a few lines
-each, in the manner of httpx's `Auth.auth_flow`.
+holds the whole policy — rate limit pacing, retries, backoff, deadlines, write safety and the
+recovery lookup of a lost POST (see `_operation.py`), logging, response parsing and errors — and
+only *yields* what it needs done: an `httpx.Request` to send, or a number of seconds to sleep.
+`ApiClient` and `AsyncApiClient` drive it with a few lines each, in the manner of httpx's
+`Auth.auth_flow`, and read each answer within the size limit and the attempt's deadline.
+
+Time limits: each attempt ends by `attempt_timeout` after it starts (and never after the call's
+`deadline`), as the request extension `ATTEMPT_STOP` says; the phase timeouts of the request are
+capped by the time left, and the drivers enforce it on every read (`_limits.py`, `_deadline.py`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,25 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError
 
-from gmodstore_sdk._operation import ApiResponse, Flow, M, Operation, Outcome, url_factory
+from gmodstore_sdk._limits import (
+    ATTEMPT_STOP,
+    Deadline,
+    attempt_stop,
+    cap_phases,
+    deadline_error,
+    phase_timeout,
+    timeout_hint,
+)
+from gmodstore_sdk._operation import (
+    ApiResponse,
+    Flow,
+    M,
+    Operation,
+    Outcome,
+    Recovery,
+    url_factory,
+)
+from gmodstore_sdk._recovery import created_too_early, pick_row
 from gmodstore_sdk._retry import (
     RateLimit,
     RateLimiter,
@@ -32,31 +55,40 @@ from gmodstore_sdk._retry import (
     wait_until_reset,
 )
 from gmodstore_sdk._sniff import not_the_api
-from gmodstore_sdk._types import NotGiven
+from gmodstore_sdk._types import NOT_GIVEN, NotGiven
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import (
+    AlreadyExistsException,
     ApiConnectionError,
     ApiException,
     ApiResponseValidationError,
     ApiTimeoutError,
     OpenApiException,
     make_status_error,
+    uncertain_write,
 )
 
 if TYPE_CHECKING:
     from gmodstore_sdk._uploads import MultipartBody
-    from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
 
 # Re-exported: api_client.py and api/_operations.py import them from here.
-__all__ = ["M", "ApiResponse", "BaseApiClient", "Flow", "Operation", "Outcome", "url_factory"]
+__all__ = [
+    "M",
+    "ApiResponse",
+    "BaseApiClient",
+    "Flow",
+    "Operation",
+    "Outcome",
+    "url_factory",
+]
 
 logger = logging.getLogger("gmodstore_sdk")
 
 # Servers send the reset in whole seconds: a wait up to a second past the window is not "longer".
 _ROUNDING = 1.0
 
-# Answers to a resent create that mean "it exists already".
-_ALREADY_OWNS = frozenset({400, 409, 422})
+# Methods a server applies at most once however often they are sent: resent after any failure.
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 class _Failure:
@@ -128,6 +160,10 @@ class BaseApiClient:
         self._limiter = RateLimiter(window=config.rate_limit_window)
         self._clock = clock if clock is not None else time.time
         self._rand = rand if rand is not None else random.random
+        self._attempt_timeout = config.attempt_timeout
+        self._call_timeout = config.deadline
+        self.max_response_size = config.max_response_size
+        """Answers larger than this many bytes are refused while streaming."""
 
     def _http_options(self) -> dict[str, Any]:
         config = self.configuration
@@ -156,43 +192,68 @@ class BaseApiClient:
     # -- the request flow -------------------------------------------------------------------------
 
     def _request_flow(self, op: Operation[M]) -> Flow[ApiResponse[M]]:
-        """Send `op` until it succeeds, fails for good, or runs out of retries."""
+        """Send `op` until it succeeds, fails for good, runs out of retries or out of time."""
+        total = self._call_timeout
+        limits = op.timeout
+        if not isinstance(limits, NotGiven) and not isinstance(limits.total, NotGiven):
+            total = limits.total
+        deadline = None if total is None else (time.monotonic() + total, total)
+        return self._flow(op, deadline)
+
+    def _flow(self, op: Operation[M], deadline: Deadline | None) -> Flow[ApiResponse[M]]:
         attempt = 0
-        maybe_created = False  # an earlier attempt of this POST may have created the purchase
+        maybe_acted = False  # an earlier attempt may have been applied by the server
+        acted_since = 0.0  # wall clock when the first such attempt began
+        recovery = op.recovery
         while True:
             if self._pace:
-                yield from self._pace_flow(op)
+                yield from self._pace_flow(op, deadline)
             started = perf_counter() if logger.isEnabledFor(logging.DEBUG) else None
-            outcome = yield self._build(op)
+            sent_at = self._clock() if recovery is not None and not maybe_acted else 0.0
+            outcome = yield self._build(op, deadline)
             if isinstance(outcome, httpx.Response):
                 self._observe(op, outcome, started, attempt)
                 status = outcome.status_code
                 if 200 <= status < 300:
                     return ApiResponse(status, outcome.headers, self._parse(op, outcome))
+                if status == 404 and maybe_acted and op.method == "DELETE":
+                    # The earlier attempt deleted it: done. There is no row left to return.
+                    gone: Any = None
+                    return ApiResponse(status, outcome.headers, gone, recovered=True)
             failure = self._failure(op, outcome, started, attempt)
-            if op.lookup is not None and (
-                failure.safety == "ambiguous" or (maybe_created and failure.status in _ALREADY_OWNS)
+            if failure.safety == "ambiguous" and not maybe_acted:
+                maybe_acted, acted_since = True, sent_at
+            if recovery is not None and (
+                failure.safety == "ambiguous"
+                or (maybe_acted and failure.status in recovery.conflict)
             ):
-                # The server may have created the purchase (or did, if it now says "already
-                # owns"): look it up instead of resending.
-                found = yield from self._recover(op, op.lookup, failure)
+                # The server may have created it (or did, if it now says "already exists"):
+                # look it up instead of resending.
+                found = yield from self._recover(op, recovery, failure, acted_since, deadline)
                 if found is not None:
                     return found
-                maybe_created = True
-            delay = self._retry_or_raise(op, failure, attempt)
+            delay = self._retry_or_raise(op, failure, attempt, deadline)
             attempt += 1
             if delay > 0:
                 yield delay
 
-    def _retry_or_raise(self, op: Operation[Any], failure: _Failure, attempt: int) -> float:
+    def _retry_or_raise(
+        self, op: Operation[Any], failure: _Failure, attempt: int, deadline: Deadline | None
+    ) -> float:
         """The delay before retrying after `failure`; raises its error when retrying is wrong."""
-        if op.method == "POST" and failure.safety == "ambiguous" and op.lookup is None:
+        if failure.safety == "ambiguous" and op.method not in _IDEMPOTENT and op.recovery is None:
             raise failure.error from failure.cause  # nothing to look up: never resend
         if failure.safety == "fatal" or attempt >= self._retries:
             raise failure.error from failure.cause
         delay = self._retry_delay(attempt, failure.hint)
         if delay is None:
             raise failure.error from failure.cause
+        if deadline is not None and time.monotonic() + delay >= deadline[0]:
+            if isinstance(failure.error, ApiTimeoutError):
+                raise failure.error from failure.cause
+            raise deadline_error(
+                op, deadline, f"the retry after {failure.summary} would start after it"
+            ) from failure.error
         # Every wait is logged; one longer than the rate limit window (a long `Retry-After`, or a
         # backoff configured that high) is a warning, since callers would not expect it.
         long = delay > self._window + _ROUNDING
@@ -209,7 +270,7 @@ class BaseApiClient:
         )
         return delay
 
-    def _pace_flow(self, op: Operation[Any]) -> Flow[None]:
+    def _pace_flow(self, op: Operation[Any], deadline: Deadline | None) -> Flow[None]:
         """Wait, if the rate limit budget is spent, until the window resets."""
         now = self._clock()
         wait = self._limiter.reserve(now)
@@ -217,6 +278,10 @@ class BaseApiClient:
             skewed = wait > self._max_retry_wait
             if skewed:
                 wait = self._window
+            if deadline is not None and time.monotonic() + wait >= deadline[0]:
+                raise deadline_error(
+                    op, deadline, f"the rate limit resets in {wait:.1f} s, after it"
+                )
             self._log_pacing(op, wait, skewed)
             yield wait
             before, now = now, self._clock()
@@ -228,24 +293,50 @@ class BaseApiClient:
             # wait for the window after.
             wait = self._limiter.reserve(now)
 
-    def _build(self, op: Operation[Any]) -> httpx.Request:
-        if op.content is not None and not isinstance(op.content, bytes):
-            return self._build_streamed(op, op.content)
-        timeout = op.timeout
-        if isinstance(timeout, NotGiven):
-            return self._http.build_request(
-                op.method, op.url, content=op.content, headers=op.headers
-            )
-        return self._http.build_request(
-            op.method, op.url, content=op.content, headers=op.headers, timeout=timeout
-        )
+    def _build(self, op: Operation[Any], deadline: Deadline | None) -> httpx.Request:
+        limits = op.timeout
+        streamed = op.content is not None and not isinstance(op.content, bytes)
+        # An upload streams for as long as it takes (it has its own deadline per sending):
+        # attempt_timeout and the short forms of _request_timeout, meant for answers, do not cut
+        # it; `Timeout(attempt=...)` and the call's deadline still do.
+        attempt = None if streamed else self._attempt_timeout
+        setting = "attempt_timeout"
+        if isinstance(limits, NotGiven):
+            if streamed:
+                request = self._build_streamed(op, op.content, NOT_GIVEN)  # type: ignore[arg-type]
+            else:
+                request = self._http.build_request(
+                    op.method, op.url, content=op.content, headers=op.headers
+                )
+        else:
+            http = phase_timeout(self._http.timeout, limits, None)
+            if streamed:
+                request = self._build_streamed(op, op.content, http)  # type: ignore[arg-type]
+            elif http is None:
+                request = self._http.build_request(
+                    op.method, op.url, content=op.content, headers=op.headers
+                )
+            else:
+                request = self._http.build_request(
+                    op.method, op.url, content=op.content, headers=op.headers, timeout=http
+                )
+            if not isinstance(limits.attempt, NotGiven) and (limits.explicit or not streamed):
+                attempt, setting = limits.attempt, "_request_timeout"
+        if attempt is None and deadline is None:
+            return request
+        now = time.monotonic()
+        stop = attempt_stop(op, attempt, setting, deadline, now)
+        request.extensions[ATTEMPT_STOP] = stop
+        cap_phases(request, stop, now)
+        return request
 
-    def _build_streamed(self, op: Operation[Any], body: MultipartBody) -> httpx.Request:
+    def _build_streamed(
+        self, op: Operation[Any], body: MultipartBody, timeout: httpx.Timeout | NotGiven | None
+    ) -> httpx.Request:
         # httpx would wrap an iterable `content` in a sync-only stream; the body is a byte stream
         # for both clients, so it is attached as the request's stream, with its own headers.
         headers = {**(op.headers or {}), **body.headers}
-        timeout = op.timeout
-        if isinstance(timeout, NotGiven):
+        if timeout is None or isinstance(timeout, NotGiven):
             request = self._http.build_request(op.method, op.url, headers=headers)
         else:
             request = self._http.build_request(op.method, op.url, headers=headers, timeout=timeout)
@@ -279,8 +370,12 @@ class BaseApiClient:
                     hint = wait_until_reset(outcome.headers, now)
                 return _Failure(self._status_error(op, outcome, hint), None, "unsent", hint, status)
             safety: Safety = "ambiguous" if status >= 500 else "fatal"
-            return _Failure(self._status_error(op, outcome, hint), None, safety, hint, status)
+            uncertain = safety == "ambiguous" and op.method not in _IDEMPOTENT
+            error = self._status_error(op, outcome, hint, uncertain)
+            return _Failure(error, None, safety, hint, status)
         assert outcome is not None  # only a sleep is answered with None
+        if isinstance(outcome, OpenApiException):  # the driver refused the answer (too large)
+            return _Failure(outcome, None, "fatal", None, None)
         if started is not None:
             logger.debug(
                 "%s %s -> %s (attempt %d)", op.method, op.path, type(outcome).__name__, attempt + 1
@@ -291,19 +386,42 @@ class BaseApiClient:
     def _recover(
         self,
         op: Operation[M],
-        lookup: Operation[ListProductPurchasesResponse],
+        recovery: Recovery,
         failure: _Failure,
+        acted_since: float,
+        deadline: Deadline | None,
     ) -> Flow[ApiResponse[M] | None]:
-        """After a POST the server may have acted on, look the purchase up instead of resending."""
-        logger.info("%s %s may have succeeded; looking the purchase up", op.method, op.path)
+        """After a POST the server may have acted on, look its row up instead of resending.
+
+        Returns the recovered answer, or None when the lookup shows the server did not act.
+        """
+        logger.info("%s %s may have succeeded; looking it up", op.method, op.path)
         try:
-            page = yield from self._request_flow(lookup)
-        except OpenApiException:
-            logger.warning("%s %s: the lookup failed too; giving up", op.method, op.path)
+            page = yield from self._flow(recovery.lookup, deadline)
+            row = pick_row(page.data, recovery)
+        except OpenApiException as exc:
+            logger.warning("%s %s: the lookup failed too (%s); giving up", op.method, op.path, exc)
             raise failure.error from failure.cause
-        if not page.data.data:
+        if row is None:
             return None
-        data = op.model.model_validate({"data": page.data.data[0]})
+        where = f"{op.method} {op.path}"
+        if created_too_early(row, acted_since, page.headers, self._clock()):
+            raise AlreadyExistsException(
+                f"its answer was lost, and the lookup found {type(row).__name__} "
+                f"{getattr(row, 'id', '?')} created at {row.created_at.isoformat()}, before this "
+                "request was sent: it already existed",
+                existing=row,
+                operation=where,
+            ) from failure.cause
+        # The list's row model may not be the create answer's (e.g. `TicketTag` and
+        # `TicketTicketTag`): hand over the row's JSON, which both describe.
+        dumped = row.model_dump(mode="json", by_alias=True) if hasattr(row, "model_dump") else row
+        try:
+            data = op.model.model_validate({"data": dumped})
+        except ValidationError:
+            logger.warning("%s: the row found does not fit %s", where, op.model.__name__)
+            raise failure.error from failure.cause
+        logger.info("%s: recovered what the lost attempt created", where)
         return ApiResponse(page.status_code, page.headers, data, recovered=True)
 
     def _retry_delay(self, attempt: int, hint: float | None) -> float | None:
@@ -368,7 +486,11 @@ class BaseApiClient:
             ) from exc
 
     def _status_error(
-        self, op: Operation[Any], response: httpx.Response, retry_after: float | None
+        self,
+        op: Operation[Any],
+        response: httpx.Response,
+        retry_after: float | None,
+        uncertain: bool = False,
     ) -> ApiException:
         wrong_host = not_the_api(response, operation=f"{op.method} {op.path}")
         if wrong_host is not None:
@@ -381,6 +503,7 @@ class BaseApiClient:
             scope=op.scope,
             operation=f"{op.method} {op.path}",
             retry_after=retry_after,
+            uncertain=uncertain,
         )
 
     def _transport_error(
@@ -388,17 +511,15 @@ class BaseApiClient:
     ) -> ApiConnectionError:
         name = type(exc).__name__
         where = f"{op.method} {op.path}"
-        maybe = ""
-        if op.method == "POST" and safety == "ambiguous":
-            maybe = "; the server may have acted on it"
+        uncertain = safety == "ambiguous" and op.method not in _IDEMPOTENT
+        maybe = "; the server may have acted on it: the write may have been applied" * uncertain
         if isinstance(exc, httpx.TimeoutException):
-            setting = "connect_timeout" if isinstance(exc, httpx.ConnectTimeout) else "read_timeout"
-            return ApiTimeoutError(
-                f"{where}: no answer in time ({name}){maybe}. Raise "
-                f"Configuration({setting}=...) or pass _request_timeout=..."
-            )
+            hint = timeout_hint(exc)
+            message = f"{where}: no answer in time ({name}){maybe}. {hint}"
+            return uncertain_write(message, timeout=True) if uncertain else ApiTimeoutError(message)
         detail = f": {self._redact(str(exc))}" if str(exc) else ""
-        return ApiConnectionError(f"{where}: request failed ({name}{detail}){maybe}")
+        message = f"{where}: request failed ({name}{detail}){maybe}"
+        return uncertain_write(message, timeout=False) if uncertain else ApiConnectionError(message)
 
     def _redact(self, text: str) -> str:
         # httpx / h11 errors may quote a header value (e.g. "Illegal header value b'Bearer ...'").

@@ -31,6 +31,8 @@ __all__ = [
 
 # Header values above this are epoch timestamps; below, a number of seconds from now.
 _EPOCH_THRESHOLD = 1_000_000_000
+# 9999-12-31T23:59:59Z: the last instant a `datetime` can hold. A reset past it is garbage.
+_LAST_EPOCH = 253_402_300_799
 
 Safety = Literal["unsent", "ambiguous", "fatal"]
 
@@ -58,8 +60,13 @@ class RateLimit:
 
     @property
     def reset_at(self) -> datetime | None:
-        """`reset` as a timezone-aware UTC `datetime`."""
-        return None if self.reset is None else datetime.fromtimestamp(self.reset, timezone.utc)
+        """`reset` as a timezone-aware UTC `datetime`; None if unknown or not a real date."""
+        if self.reset is None:
+            return None
+        try:
+            return datetime.fromtimestamp(self.reset, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RateLimit):
@@ -109,7 +116,8 @@ def parse_reset(value: str | None, now: float) -> float | None:
     number = _to_seconds(value)
     if number is None:
         return None
-    return number if number > _EPOCH_THRESHOLD else now + number
+    reset = number if number > _EPOCH_THRESHOLD else now + number
+    return reset if reset <= _LAST_EPOCH else None
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:

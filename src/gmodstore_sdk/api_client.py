@@ -1,7 +1,7 @@
 """`ApiClient` and `AsyncApiClient`: the connection pool, and the loop that drives a request flow.
 
 All policy (retries, pacing, recovery, parsing) is in `_base.BaseApiClient`; these two classes only
-send requests and sleep.
+send requests, read each answer (within `max_response_size` and the attempt's stop) and sleep.
 """
 
 from __future__ import annotations
@@ -13,8 +13,17 @@ from typing import TypeVar
 
 import httpx
 
-from gmodstore_sdk._base import ApiResponse, BaseApiClient, Flow, M, Operation, Outcome
+from gmodstore_sdk._base import (
+    ApiResponse,
+    BaseApiClient,
+    Flow,
+    M,
+    Operation,
+    Outcome,
+)
+from gmodstore_sdk._limits import ATTEMPT_END, ATTEMPT_STOP, body_limit, cut, expired
 from gmodstore_sdk.configuration import Configuration
+from gmodstore_sdk.exceptions import OpenApiException
 
 __all__ = ["ApiClient", "AsyncApiClient"]
 
@@ -61,19 +70,41 @@ class ApiClient(BaseApiClient):
         self._owns_http = http_client is None
         if http_client is None:
             http_client = httpx.Client(transport=transport, **self._http_options())
+            _install_deadlines(http_client)
         self._http = http_client
         self._sleep = sleep if sleep is not None else time.sleep
 
+    def _send(self, request: httpx.Request) -> Outcome:
+        stop = request.extensions.get(ATTEMPT_STOP)
+        token = ATTEMPT_END.set(None if stop is None else stop[0])
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                limit = body_limit(response, self.max_response_size)
+                chunks = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > limit:
+                        return cut(response, chunks, limit, self.max_response_size)
+                    if stop is not None and time.monotonic() > stop[0]:
+                        return expired(request)
+                response._content = b"".join(chunks)
+                return response
+            finally:
+                response.close()
+        except (httpx.HTTPError, OpenApiException) as exc:
+            return exc
+        finally:
+            ATTEMPT_END.reset(token)
+
     def _run(self, flow: Flow[T]) -> T:
-        send = self._http.send
         action = next(flow)
         while True:
             outcome: Outcome
             if isinstance(action, httpx.Request):
-                try:
-                    outcome = send(action)
-                except httpx.HTTPError as exc:
-                    outcome = exc
+                outcome = self._send(action)
             else:
                 self._sleep(action)
                 outcome = None
@@ -135,19 +166,41 @@ class AsyncApiClient(BaseApiClient):
         self._owns_http = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(transport=transport, **self._http_options())
+            _install_deadlines(http_client)
         self._http = http_client
         self._sleep = sleep if sleep is not None else _anyio_sleep
 
+    async def _send(self, request: httpx.Request) -> Outcome:
+        stop = request.extensions.get(ATTEMPT_STOP)
+        token = ATTEMPT_END.set(None if stop is None else stop[0])
+        try:
+            response = await self._http.send(request, stream=True)
+            try:
+                limit = body_limit(response, self.max_response_size)
+                chunks = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > limit:
+                        return cut(response, chunks, limit, self.max_response_size)
+                    if stop is not None and time.monotonic() > stop[0]:
+                        return expired(request)
+                response._content = b"".join(chunks)
+                return response
+            finally:
+                await response.aclose()
+        except (httpx.HTTPError, OpenApiException) as exc:
+            return exc
+        finally:
+            ATTEMPT_END.reset(token)
+
     async def _run(self, flow: Flow[T]) -> T:
-        send = self._http.send
         action = next(flow)
         while True:
             outcome: Outcome
             if isinstance(action, httpx.Request):
-                try:
-                    outcome = await send(action)
-                except httpx.HTTPError as exc:
-                    outcome = exc
+                outcome = await self._send(action)
             else:
                 await self._sleep(action)
                 outcome = None
@@ -181,3 +234,9 @@ async def _anyio_sleep(seconds: float) -> None:
     import anyio  # imported on first use: anyio is an httpx dependency, but costs import time
 
     await anyio.sleep(seconds)
+
+
+def _install_deadlines(http_client: httpx.Client | httpx.AsyncClient) -> None:
+    from gmodstore_sdk._deadline import install_all  # imports httpcore, as the transport did
+
+    install_all(http_client)

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 from gmodstore_sdk._version import __version__
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 
-__all__ = ["DEFAULT_HOST", "Configuration"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_RESPONSE_SIZE", "Configuration"]
 
 DEFAULT_HOST = "https://www.gmodstore.com"
+DEFAULT_MAX_RESPONSE_SIZE = 32 * 1024 * 1024
 USER_AGENT = f"gmodstore-sdk-python/{__version__}"
 
 # Hosts that serve the API at the root (`/v3/...`) instead of under `/api` (`/api/v3/...`).
@@ -40,6 +41,14 @@ class Configuration:
         tenant: restrict requests to one marketplace, e.g. `"gmodstore.com"` (sent as `X-Tenant`).
         connect_timeout: seconds to wait for a connection.
         read_timeout: seconds to wait for each read (and write) of a response.
+        attempt_timeout: wall-clock seconds one attempt may take in all: connecting, sending and
+            reading the whole answer, however slowly it trickles in (None: no limit). A retry
+            gets its own.
+        deadline: wall-clock seconds a whole call may take, retries, backoff, rate limit waits and
+            recovery lookups included; past it (or when a wait would pass it) the call raises
+            `ApiTimeoutError` (default None: no limit). Per call: `Timeout(total=...)`.
+        max_response_size: the largest answer, in bytes, the client reads (default 32 MiB);
+            a larger one is refused while streaming with `ApiResponseTooLargeError`.
         retries: how many times a failed request is retried (0 disables retries). See the README for
             which failures are retried per method.
         respect_rate_limit: wait for the rate limit window to reset instead of sending a request the
@@ -65,6 +74,9 @@ class Configuration:
         tenant: str | None = None,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        attempt_timeout: float | None = 60.0,
+        deadline: float | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         retries: int = 2,
         respect_rate_limit: bool = True,
         backoff_base: float = 0.5,
@@ -81,6 +93,15 @@ class Configuration:
         self.tenant = _check_header_value("tenant", tenant)
         self.connect_timeout = _non_negative("connect_timeout", connect_timeout)
         self.read_timeout = _non_negative("read_timeout", read_timeout)
+        self.attempt_timeout = _optional_positive("attempt_timeout", attempt_timeout)
+        self.deadline = _optional_positive("deadline", deadline)
+        if isinstance(max_response_size, bool) or not isinstance(max_response_size, int):
+            raise ApiTypeError(
+                f"`max_response_size` must be an int, not {type(max_response_size).__name__}"
+            )
+        if max_response_size < 1:
+            raise ApiValueError(f"`max_response_size` must be >= 1, got {max_response_size}")
+        self.max_response_size = max_response_size
         if isinstance(retries, bool) or not isinstance(retries, int):
             raise ApiTypeError(f"`retries` must be an int, not {type(retries).__name__}")
         self.retries = int(_non_negative("retries", retries))
@@ -181,4 +202,12 @@ def _non_negative(name: str, value: float) -> float:
         raise ApiTypeError(f"`{name}` must be a number, not {type(value).__name__}")
     if value < 0:
         raise ApiValueError(f"`{name}` must be >= 0, got {value!r}")
+    return value
+
+
+def _optional_positive(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if _non_negative(name, value) == 0:
+        raise ApiValueError(f"`{name}` must be > 0 (or None for no limit), got {value!r}")
     return value

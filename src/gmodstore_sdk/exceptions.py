@@ -4,14 +4,22 @@
 OpenApiException
 ├── ApiValueError / ApiTypeError       bad input, raised before any request
 ├── ApiConnectionError                 transport failure (raised `from` the httpx error)
-│   └── ApiTimeoutError
+│   ├── ApiTimeoutError                no answer in time: a phase timeout, attempt_timeout, deadline
+│   └── ApiWriteUncertainError         a write (POST) that may have been applied; not resent
 ├── ApiResponseValidationError         a 2xx body that does not match the model
+├── ApiResponseTooLargeError           an answer over max_response_size (.limit); not read whole
 └── ApiException                       .status .reason .body .headers .message .errors
     ├── BadRequestException 400        ├── UnauthorizedException 401   ├── ForbiddenException 403
+    │   └── AlreadyExistsException     what a lost write would create existed before it (.existing)
     ├── NotFoundException 404          ├── RateLimitException 429 (.retry_after)
     ├── ServiceException >=500
     └── NotTheApiError                 the host answered, but not with the API's JSON (.host)
 ```
+
+`ApiWriteUncertainError` is raised for a POST whose outcome is unknown (the request was sent and no
+answer came, or a 5xx came) and that the SDK could not settle by a lookup. After a timeout it is
+also an `ApiTimeoutError`, after a 5xx also a `ServiceException`, so existing `except` clauses keep
+catching it. Its message names the method and path; check the resource before trying again.
 
 >>> try:                                                              # doctest: +SKIP
 ...     api.get_product_purchase(product_id, purchase_id)
@@ -30,12 +38,15 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "AlreadyExistsException",
     "ApiConnectionError",
     "ApiException",
+    "ApiResponseTooLargeError",
     "ApiResponseValidationError",
     "ApiTimeoutError",
     "ApiTypeError",
     "ApiValueError",
+    "ApiWriteUncertainError",
     "BadRequestException",
     "ForbiddenException",
     "NotFoundException",
@@ -67,11 +78,40 @@ class ApiConnectionError(OpenApiException):
 
 
 class ApiTimeoutError(ApiConnectionError):
-    """The server did not answer in time (connect or read timeout, see `Configuration`)."""
+    """The server did not answer in time.
+
+    A phase timeout (`connect_timeout`, `read_timeout`), the wall-clock limit of one attempt
+    (`attempt_timeout`), or the deadline of the whole call (`deadline`), see `Configuration`.
+    """
+
+
+class ApiWriteUncertainError(ApiConnectionError):
+    """A write whose outcome is unknown: it may have been applied. It was not resent.
+
+    Raised for a POST that was sent but got no answer (timeout, reset, truncated answer) or got a
+    5xx, when no lookup could tell whether the server acted. The message names the method and the
+    path. Instances raised after a timeout are also `ApiTimeoutError`, after a 5xx also
+    `ServiceException` (with `.status`).
+
+    >>> issubclass(ApiWriteUncertainError, ApiConnectionError)
+    True
+    """
 
 
 class ApiResponseValidationError(OpenApiException):
     """A successful (2xx) response whose body does not match the documented model."""
+
+
+class ApiResponseTooLargeError(OpenApiException):
+    """An answer larger than `Configuration(max_response_size=...)`: refused while streaming.
+
+    Attributes:
+        limit: the limit in bytes that the answer went over.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 _HINTS: dict[int, str] = {
@@ -161,6 +201,24 @@ class BadRequestException(ApiException):
     """400: the request was malformed; `.errors` maps each field to its messages."""
 
 
+class AlreadyExistsException(BadRequestException):
+    """A lost write found already done, but by someone else, before it was sent.
+
+    A create whose answer was lost (timeout, reset) is looked up; when the row found is older than
+    the request, the request did not create it: the call fails as the server would have answered
+    ("already owns"), with the row as `.existing`. `status` is 400, `body` is None.
+    """
+
+    def __init__(self, message: str, *, existing: Any, operation: str | None = None) -> None:
+        self.existing = existing
+        """The row that existed before the request (e.g. a `ProductPurchase`)."""
+        self._text = message
+        super().__init__(400, "Already Exists", None, None, operation=operation)
+
+    def _describe(self) -> str:
+        return f"(400) Already Exists: {self._text} [{self.operation}]"
+
+
 class UnauthorizedException(ApiException):
     """401: the bearer token is missing, invalid or expired."""
 
@@ -202,6 +260,27 @@ class ServiceException(ApiException):
     """5xx: the server failed; retried automatically for GET and PUT."""
 
 
+class _UncertainTimeout(ApiWriteUncertainError, ApiTimeoutError):
+    """`ApiWriteUncertainError` after a timeout (also an `ApiTimeoutError`)."""
+
+
+class _UncertainService(ApiWriteUncertainError, ServiceException):
+    """`ApiWriteUncertainError` after a 5xx answer (also a `ServiceException`)."""
+
+    def _describe(self) -> str:
+        return (
+            super()._describe()
+            + " The write may have been applied: check before sending it again (not resent)."
+        )
+
+
+def uncertain_write(
+    message: str, *, timeout: bool
+) -> ApiWriteUncertainError:  # the transport-failure kinds
+    """The `ApiWriteUncertainError` for a POST that got no answer (`timeout`: it timed out)."""
+    return _UncertainTimeout(message) if timeout else ApiWriteUncertainError(message)
+
+
 # One table for every client: status -> exception class, then `>= 500`, then plain ApiException.
 _STATUS_ERRORS: dict[int, type[ApiException]] = {
     400: BadRequestException,
@@ -221,8 +300,12 @@ def make_status_error(
     scope: str | None = None,
     operation: str | None = None,
     retry_after: float | None = None,
+    uncertain: bool = False,
 ) -> ApiException:
     """Build the `ApiException` subclass for `status`.
+
+    `uncertain`: the request was a write the server may have applied; a 5xx is then also an
+    `ApiWriteUncertainError`.
 
     >>> type(make_status_error(503, "Service Unavailable", None, None)).__name__
     'ServiceException'
@@ -230,6 +313,8 @@ def make_status_error(
     cls = _STATUS_ERRORS.get(status)
     if cls is None:
         cls = ServiceException if status >= 500 else ApiException
+    if cls is ServiceException and uncertain:
+        cls = _UncertainService
     if cls is RateLimitException:
         return RateLimitException(
             status,

@@ -30,10 +30,10 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, TypeAlias, Union, cast
 
 from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
@@ -67,6 +67,9 @@ from gmodstore_sdk.model.webhook_events import (
     TicketUnlockedEvent,
     TicketUntaggedEvent,
 )
+
+Headers: TypeAlias = "Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]"
+"""What `verify` takes as headers: a mapping, or `(name, value)` pairs of `str` or `bytes`."""
 
 __all__ = [
     "ProductPurchaseCreatedEvent",
@@ -178,7 +181,7 @@ _EVENT_ADAPTER: TypeAdapter[WebhookEvent] = TypeAdapter(_EVENT_TYPE)
 
 def verify(
     body: bytes,
-    headers: Mapping[str, str],
+    headers: Headers,
     secret: str,
     *,
     tolerance: timedelta | float = DEFAULT_TOLERANCE,
@@ -193,8 +196,9 @@ def verify(
 
     Args:
         body: the request body exactly as received (`bytes`); not parsed JSON, not a `str`.
-        headers: the request headers; any mapping, names matched case-insensitively
-            (`httpx.Headers`, Starlette's `request.headers`, a `dict`, ...).
+        headers: the request headers, names matched case-insensitively: any mapping
+            (`httpx.Headers`, Starlette's `request.headers`, a `dict`, ...) or a list of
+            `(name, value)` pairs, `str` or `bytes` (an ASGI scope's `headers`).
         secret: the endpoint's signing secret, `whsec_<base64>`.
         tolerance: how far `webhook-timestamp` may be from `now`, either way (a `timedelta` or
             seconds). Defaults to 5 minutes.
@@ -225,7 +229,7 @@ def verify(
 
 async def averify(
     body: bytes,
-    headers: Mapping[str, str],
+    headers: Headers,
     secret: str,
     *,
     tolerance: timedelta | float = DEFAULT_TOLERANCE,
@@ -303,8 +307,34 @@ def _decode_secret(secret: str) -> bytes:
     return key
 
 
-def _read_headers(headers: Mapping[str, str]) -> tuple[str, int, list[bytes]]:
-    lowered = {name.lower(): value for name, value in headers.items()}
+def _header_pairs(headers: Headers) -> Iterable[Any]:
+    multi = getattr(headers, "multi_items", None)  # httpx / Starlette: keeps repeated headers
+    if callable(multi):
+        return cast("Iterable[Any]", multi())
+    if isinstance(headers, Mapping):
+        return headers.items()
+    if isinstance(headers, (str, bytes)) or not isinstance(headers, Iterable):
+        raise ApiTypeError(
+            f"`headers` must be a mapping or a list of (name, value) pairs, not "
+            f"{type(headers).__name__}"
+        )
+    return headers
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+def _read_headers(headers: Headers) -> tuple[str, int, list[bytes]]:
+    lowered: dict[str, str] = {}
+    for pair in _header_pairs(headers):
+        try:
+            name, value = pair
+        except (TypeError, ValueError):
+            raise ApiTypeError("each header must be a (name, value) pair") from None
+        key = _text(name).lower()
+        # A header sent twice (two signature headers) is one comma-joined value, as in HTTP.
+        lowered[key] = f"{lowered[key]}, {_text(value)}" if key in lowered else _text(value)
     values = {}
     for name in (_ID_HEADER, _TIMESTAMP_HEADER, _SIGNATURE_HEADER):
         value = lowered.get(name, "").strip()
@@ -361,6 +391,11 @@ def _parse_event(body: bytes, *, webhook_id: str, timestamp: int) -> WebhookEven
         raise WebhookVerificationError(
             WebhookVerificationReason.INVALID_PAYLOAD, "The signed body is not valid JSON"
         ) from exc
+    except RecursionError:
+        # A signed body nested thousands deep: not an event, and not worth a stack overflow.
+        raise WebhookVerificationError(
+            WebhookVerificationReason.INVALID_PAYLOAD, "The signed body is nested too deeply"
+        ) from None
     if not isinstance(payload, dict):
         raise WebhookVerificationError(
             WebhookVerificationReason.INVALID_PAYLOAD, "The signed body is not a JSON object"

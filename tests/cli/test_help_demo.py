@@ -172,3 +172,32 @@ def test_other_commands_do_not_import_the_server_stack() -> None:
     )
 
     assert result.stdout == "[]\n", result.stderr
+
+
+def _groups() -> list[list[str]]:
+    import typer
+
+    def walk(command: object, path: list[str]) -> list[list[str]]:
+        subcommands: dict[str, object] | None = getattr(command, "commands", None)
+        if subcommands is None:
+            return []
+        found = [path]
+        for name, sub in sorted(subcommands.items()):
+            found += walk(sub, [*path, name])
+        return found
+
+    return walk(typer.main.get_command(app), [])
+
+
+def test_every_group_shows_examples_and_no_flag_type_noise() -> None:
+    groups = _groups()
+    assert ["sandbox", "webhooks"] in groups and ["sandbox", "users"] in groups
+    missing, noisy = [], []
+    for group in groups:
+        result = CliRunner().invoke(app, [*group, "--help"], env={"NO_COLOR": "1"})
+        assert result.exit_code == 0, (group, result.output)
+        if "$ gmodstore " not in flat(result.stdout):
+            missing.append(" ".join(group) or "gmodstore")
+        if "<bool>" in result.stdout:
+            noisy.append(" ".join(group) or "gmodstore")
+    assert (missing, noisy) == ([], [])

@@ -72,12 +72,12 @@ def test_serve_refuses_an_in_memory_database_in_one_line() -> None:
 def test_seed_prints_token(tmp_path: Path) -> None:
     output = invoke("seed", "--database-url", f"sqlite:///{tmp_path / 'demo.db'}")
     assert "150 purchases of 3 products" in output
-    assert output.splitlines()[-1].startswith("gms_")
+    assert "\nexport GMODSTORE_TOKEN=gms_" in output
 
 
 def test_seed_more_users(tmp_path: Path) -> None:
     output = invoke("seed", "--users", "100", "--database-url", f"sqlite:///{tmp_path / 'big.db'}")
-    assert "100 users, 300 purchases of 3 products" in output
+    assert "100 customers, 300 purchases of 3 products" in output
 
 
 @pytest.mark.parametrize(
@@ -96,19 +96,26 @@ def test_serve_settings(
     expected: int,
 ) -> None:
     """`serve` reads the documented environment variables; a flag wins over them."""
-    import uvicorn
+    from gmodstore_sandbox import _serve
 
     served: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append((app, kwargs)))
+
+    def serve(app: Any, sock: socket.socket, **kwargs: Any) -> None:
+        served.append((app, sock.getsockname()))
+        sock.close()
+
+    monkeypatch.setattr(_serve, "serve", serve)
     database_url = f"sqlite:///{tmp_path / 'env.db'}"
     result = runner.invoke(
-        app, ["serve", *args], env={**env, "GMODSTORE_SANDBOX_DATABASE_URL": database_url}
+        app,
+        ["serve", "--port", "0", *args],
+        env={**env, "GMODSTORE_SANDBOX_DATABASE_URL": database_url},
     )
     assert result.exit_code == 0, result.output
-    [(server, kwargs)] = served
+    [(server, (host, port))] = served
     assert server.state.settings.rate_limit == expected
     assert server.state.settings.database_url == database_url
-    assert (kwargs["host"], kwargs["port"]) == ("127.0.0.1", 8765)
+    assert host == "127.0.0.1" and port > 0
 
 
 def test_parse_duration() -> None:
@@ -152,12 +159,14 @@ def _check_served(process: subprocess.Popen[str], port: int) -> str:
     """Wait for the printed token, make one request with it, and return the token."""
     lines: list[str] = []
     assert process.stdout is not None
-    while not any(line.startswith("gms_") for line in lines):
+    while not any(line.startswith("Sandbox API at ") for line in lines):
         line = process.stdout.readline()
         assert line, "".join(lines)
         lines.append(line.strip())
-    token = next(line for line in lines if line.startswith("gms_"))
-    product = next(line.split()[-1] for line in lines if line.startswith("product "))
+    token = next(line for line in lines if line.startswith("export GMODSTORE_TOKEN="))
+    token = token.split("=", 1)[1]
+    product = next(line for line in lines if line.startswith("export PRODUCT="))
+    product = product.split()[1].split("=", 1)[1]
     url = f"http://127.0.0.1:{port}/api/v3/products/{product}/purchases"
     deadline = time.monotonic() + 20
     while True:

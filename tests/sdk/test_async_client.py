@@ -252,3 +252,17 @@ async def test_one_client_shared_by_tasks(clock: FakeClock) -> None:
     assert len(results) == 20
     assert server.statuses == [200] * 21
     assert clock.sleeps  # tasks waited for resets rather than being refused
+
+
+@pytest.mark.anyio
+async def test_iter_raises_on_a_cursor_cycle(make_async_api: MakeApi) -> None:
+    script = Script(
+        page([purchase(1)], next_cursor="A"),
+        page([purchase(2)], next_cursor="B"),
+        page([purchase(3)], next_cursor="A"),
+    )
+    seen = []
+    with pytest.raises(gmodstore_sdk.ApiResponseValidationError, match="pagination loops"):
+        async for item in make_async_api(script).iter_product_purchases(PRODUCT):
+            seen.append(item.id[-1])
+    assert seen == ["1", "2", "3"]

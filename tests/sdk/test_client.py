@@ -571,3 +571,18 @@ def test_one_client_shared_by_threads() -> None:
     # Requests are counted before they are sent, so a window's budget is not overrun; a request
     # reserved just before a window ends may still arrive in the next one.
     assert server.statuses.count(429) <= 3
+
+
+def test_iter_raises_on_a_cursor_cycle(make_api: MakeApi) -> None:
+    script = Script(
+        page([purchase(1)], next_cursor="A"),
+        page([purchase(2)], next_cursor="B"),
+        page([purchase(3)], next_cursor="A"),
+        page([purchase(4)]),
+    )
+    seen = []
+    with pytest.raises(gmodstore_sdk.ApiResponseValidationError, match="pagination loops"):
+        for item in make_api(script).iter_product_purchases(PRODUCT):
+            seen.append(item.id[-1])
+    assert seen == ["1", "2", "3"]
+    assert len(script.requests) == 3

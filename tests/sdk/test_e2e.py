@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 import gmodstore_sdk
@@ -311,3 +312,54 @@ def test_paced_to_the_rate_limit(caplog: pytest.LogCaptureFixture) -> None:
     assert elapsed >= 2.0  # it waited for two resets...
     assert "HTTP 429" not in caplog.text  # ...instead of being refused
     assert caplog.text.count("rate limit spent; waiting") == 2
+
+
+class LosesAnswers(httpx.BaseTransport):
+    """Forwards to the real sandbox, then loses the answer of each POST (as a dropped connection
+    would): the server acted, the client cannot know. Nothing else is touched."""
+
+    def __init__(self) -> None:
+        self._real = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._real.handle_request(request)
+        if request.method == "POST":
+            response.read()
+            response.close()
+            raise httpx.ReadError("connection lost after the request was sent", request=request)
+        return response
+
+    def close(self) -> None:
+        self._real.close()
+
+
+def _losing_api(sandbox: Sandbox) -> tuple[gmodstore_sdk.ApiClient, ProductPurchasesApi]:
+    config = gmodstore_sdk.Configuration(host=sandbox.url, access_token=sandbox.token)
+    client = gmodstore_sdk.ApiClient(config, transport=LosesAnswers())
+    return client, ProductPurchasesApi(client)
+
+
+def test_a_lost_create_is_recovered_against_the_real_server(sandbox: Sandbox) -> None:
+    product, user = sandbox.new_product(), sandbox.new_user()
+    client, api = _losing_api(sandbox)
+    with client:
+        info = api.create_product_purchase_with_http_info(product, {"userId": user})
+        # The sandbox's Date header and createdAt agree that this attempt created it.
+        assert (info.recovered, info.data.data.user_id) == (True, user)
+        assert api.has_active_purchase(product, user) is True
+
+
+@pytest.mark.slow
+def test_a_lost_create_of_an_old_purchase_is_already_owned(
+    sandbox: Sandbox, make_api: MakeApi
+) -> None:
+    product, user = sandbox.new_product(), sandbox.new_user()
+    old = make_api().create_product_purchase(product, {"userId": user}).data
+    import time
+
+    time.sleep(3.1)  # older than the next attempt by more than the Date header's slack
+    client, api = _losing_api(sandbox)
+    with client, pytest.raises(gmodstore_sdk.AlreadyExistsException) as caught:
+        api.create_product_purchase(product, {"userId": user})
+    assert caught.value.existing.id == old.id
+    assert "already existed" in str(caught.value)

@@ -23,7 +23,9 @@ __all__ = ["reviews_app"]
 T = TypeVar("T")
 
 reviews_app = typer.Typer(
-    help="Product reviews (customers write them on the website).", no_args_is_help=True
+    help="Product reviews (customers write them on the website).",
+    epilog=examples('reviews add --product PRODUCT_ID --user USER_ID --rating 4 --title "Nice"'),
+    no_args_is_help=True,
 )
 
 DatabaseUrl = Annotated[
@@ -56,7 +58,7 @@ def _run(database_url: str, action: Callable[[Engine], T]) -> T:
         create_tables(engine)
         return action(engine)
     except ReviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()

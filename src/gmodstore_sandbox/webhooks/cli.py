@@ -31,7 +31,9 @@ webhooks_app = typer.Typer(
     no_args_is_help=True,
 )
 purchases_app = typer.Typer(
-    help="Change purchases directly in the sandbox database.", no_args_is_help=True
+    help="Change purchases directly in the sandbox database.",
+    epilog=examples("purchases delete PURCHASE_ID --product PRODUCT_ID"),
+    no_args_is_help=True,
 )
 
 DatabaseOpt = Annotated[
@@ -43,16 +45,79 @@ DatabaseOpt = Annotated[
         show_default="sqlite:///./sandbox.db",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+FORMATS = ("table", "json", "jsonl", "csv")
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="Output on stdout: table, json, jsonl or csv.",
+        show_default="table",
+    ),
+]
+# `--json` was the option before `--format`; kept so that scripts using it go on working.
+JsonOpt = Annotated[bool, typer.Option("--json", hidden=True, help="Same as --format json.")]
+URL_LIMIT = 2000
+"""The longest endpoint URL the sandbox stores (the column's length, on every database)."""
+
+
+def _output_format(fmt: str, as_json: bool) -> str:
+    chosen = "json" if as_json else fmt.strip().lower()
+    if chosen not in FORMATS:
+        raise _usage(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
+    return chosen
+
+
+def _usage(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _print_rows(fmt: str, columns: list[str], rows: list[dict[str, Any]], table: Any) -> None:
+    """``rows`` as JSON (an array), JSON lines, CSV (``columns``), or via ``table()``."""
+    if fmt == "json":
+        typer.echo(json.dumps(rows, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            typer.echo(json.dumps(row))
+    elif fmt == "csv":
+        import csv
+        import sys
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+    else:
+        table()
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return "" if value is None else value
 
 
 @contextmanager
 def _engine(database_url: str | None) -> Iterator[Engine]:
+    from pydantic import ValidationError
+
+    from .._serve import SetupError, check_database
     from ..settings import Settings
     from ..storage.db import create_tables, make_engine
     from . import tables  # noqa: F401 (registers the webhook tables for create_tables)
 
-    settings = Settings() if database_url is None else Settings(database_url=database_url)
+    try:
+        settings = Settings() if database_url is None else Settings(database_url=database_url)
+        check_database(settings.database_url)
+    except ValidationError as exc:
+        messages = (str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise _fail("; ".join(messages)) from None
+    except SetupError as exc:
+        raise _fail(str(exc)) from None
     engine = make_engine(settings.database_url, pool_size=1)
     try:
         create_tables(engine)  # a database made before webhooks existed gets their tables
@@ -94,6 +159,8 @@ def add(
     """Register an endpoint and print its signing secret (`whsec_...`) on stdout."""
     from . import admin
 
+    if len(url) > URL_LIMIT:
+        raise _fail(f"the URL is {len(url)} characters long; at most {URL_LIMIT} are allowed")
     with _engine(database_url) as engine:
         try:
             endpoint = admin.add_endpoint(engine, team=team, url=url, event_types=events)
@@ -118,12 +185,14 @@ def list_(
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Include each endpoint's signing secret.")
     ] = False,
+    fmt: FormatOpt = "table",
     as_json: JsonOpt = False,
     database_url: DatabaseOpt = None,
 ) -> None:
     """List the webhook endpoints."""
     from . import admin
 
+    fmt = _output_format(fmt, as_json)
     with _engine(database_url) as engine:
         try:
             endpoints = admin.list_endpoints(engine, team=team, include_secrets=show_secrets)
@@ -141,16 +210,18 @@ def list_(
         }
         for e in endpoints
     ]
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
+    if fmt == "table" and not rows:
         typer.echo(
             "No webhook endpoints. Add one with: gmodstore sandbox webhooks add URL --team ..."
         )
         return
     columns = ["id", "team", "url", "events", *(["secret"] if show_secrets else [])]
-    _table(columns, [{**r, "events": _events_text(r["events"])} for r in rows])
+    _print_rows(
+        fmt,
+        ["id", "team", "teamId", "url", "events", "createdAt", *columns[4:]],
+        rows,
+        lambda: _table(columns, [{**r, "events": _events_text(r["events"])} for r in rows]),
+    )
 
 
 @webhooks_app.command("remove", epilog=examples("webhooks remove ENDPOINT_ID"))
@@ -179,10 +250,12 @@ def attempts(
         typer.Option("--status", help="Only deliveries in this state: pending, delivered, failed."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many deliveries.")] = 50,
+    fmt: FormatOpt = "table",
     as_json: JsonOpt = False,
     database_url: DatabaseOpt = None,
 ) -> None:
     """The delivery log, newest first: each event sent, its status, and every try's answer."""
+    fmt = _output_format(fmt, as_json)
     if status is not None and status not in ("pending", "delivered", "failed"):
         raise _fail(f"unknown status {status!r}; expected pending, delivered or failed")
     from . import admin
@@ -216,8 +289,10 @@ def attempts(
         }
         for d, tries in log
     ]
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+    if fmt != "table":
+        columns = ["webhookId", "eventType", "purchaseId", "url", "status", "tries"]
+        columns += ["lastStatusCode", "createdAt", "nextAttemptAt", "attempts"]
+        _print_rows(fmt, columns, rows, lambda: None)
         return
     if not rows:
         typer.echo("No deliveries yet.")
@@ -306,13 +381,25 @@ def _events_text(events: object) -> str:
 
 
 def _table(columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """A table for people; for a pipe or a file, one line per row (a secret split over several
+    lines would be unusable), columns padded with spaces, no tabs."""
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        cells = [[" ".join(str(row[c]).split()) for c in columns] for row in rows]
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+        for line in [columns, *cells]:
+            padded = [cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=False)]
+            sys.stdout.write("  ".join([*padded, line[-1]]).rstrip() + "\n")
+        return
     table = Table()
     for column in columns:
         # Ids and URLs are copied from here: fold them rather than cut them with an ellipsis.
         table.add_column(column, overflow="fold", min_width=36 if column in _IDS else None)
     for row in rows:
         table.add_row(*(str(row[c]) for c in columns))
-    Console(soft_wrap=True).print(table)
+    console.print(table)

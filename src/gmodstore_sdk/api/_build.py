@@ -12,15 +12,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic
-from urllib.parse import quote
 
 from gmodstore_sdk._base import ApiResponse, BaseApiClient, M, Operation
 from gmodstore_sdk._models import RequestModel
 from gmodstore_sdk._types import RequestTimeout
 from gmodstore_sdk._uploads import FileInput, MultipartBody, UploadProgress
-from gmodstore_sdk.api._operations import segment, timeout
+from gmodstore_sdk.api._extras.recoveries import RECOVERIES
+from gmodstore_sdk.api._operations import encode, segment, timeout
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 from gmodstore_sdk.model._filter import FilterModel
+from gmodstore_sdk.model._validators import is_uuid
 
 __all__ = [
     "CURSOR",
@@ -81,7 +82,7 @@ class _Cursor(QueryParam):
             raise ApiTypeError(f"`cursor` must be a str, not {type(value).__name__}")
         if not value:
             raise ApiValueError("`cursor` must be a non-empty string (or None for the first page)")
-        return "cursor=" + quote(value, safe="")
+        return "cursor=" + encode(value, "cursor")
 
 
 CURSOR = _Cursor("cursor", "cursor")
@@ -165,11 +166,15 @@ def build(
         query = "&".join(parts) or None
     content = None
     headers = client.get_headers
+    recovery = None
     if endpoint.body is not None:
         content = b"{}"
         if body is not None:
             payload = endpoint.body.coerce(body, body_name)
             content = payload.model_dump_json(exclude_unset=True).encode()
+            recover = RECOVERIES.get(endpoint.template) if endpoint.method == "POST" else None
+            if recover is not None:  # a create with a natural lookup (api/_extras/recoveries.py)
+                recovery = recover(client, path_args, payload, request_timeout)
         headers = client.json_headers
     return Operation(
         endpoint.method,
@@ -180,6 +185,7 @@ def build(
         content=content,
         headers=headers,
         timeout=timeout(request_timeout),
+        recovery=recovery,
     )
 
 
@@ -254,10 +260,8 @@ def _batch_ids(ids: object) -> list[str]:
             value = str(value)
         if not isinstance(value, str):
             raise ApiTypeError(f"`ids` must hold str ids, not {type(value).__name__}")
-        try:
-            uuid.UUID(value)
-        except ValueError:
-            raise ApiValueError(f"`ids` must hold UUIDs, got {value!r}") from None
+        if not is_uuid(value):
+            raise ApiValueError(f"`ids` must hold UUIDs (8-4-4-4-12 hex digits), got {value!r}")
         seen.setdefault(value.lower(), None)
     if not seen:
         raise ApiValueError("`ids` must hold at least one id")

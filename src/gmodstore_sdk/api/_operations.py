@@ -15,8 +15,11 @@ from urllib.parse import quote
 import httpx
 
 from gmodstore_sdk._base import BaseApiClient, Operation
-from gmodstore_sdk._types import NOT_GIVEN, NotGiven, RequestTimeout
+from gmodstore_sdk._operation import CallLimits
+from gmodstore_sdk._types import NOT_GIVEN, NotGiven, RequestTimeout, Timeout
+from gmodstore_sdk.api._extras.product_purchases import purchase_recovery
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
+from gmodstore_sdk.model._validators import is_uuid
 from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
 from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
 from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
@@ -30,7 +33,10 @@ __all__ = [
     "get_product_purchase",
     "has_active_purchase",
     "list_product_purchases",
+    "encode",
     "page_operations",
+    "segment",
+    "timeout",
     "update_product_purchase",
 ]
 
@@ -50,30 +56,67 @@ def segment(value: object, name: str) -> str:
         raise ApiTypeError(f"`{name}` must be a str, not {type(value).__name__}")
     if not value.strip():
         raise ApiValueError(f"`{name}` must be a non-empty id, got {value!r}")
-    encoded = quote(value, safe="")
+    encoded = encode(value, name)
     if encoded in (".", ".."):
         # Dot segments would be resolved away by URL normalisation and climb to another route.
         return encoded.replace(".", "%2E")
     return encoded
 
 
-def timeout(value: RequestTimeout) -> httpx.Timeout | NotGiven:
-    """`_request_timeout` as an httpx timeout: seconds, `(connect, read)`, None or NOT_GIVEN."""
+def encode(value: str, name: str) -> str:
+    """Percent-encode `value` for a path segment or a query value (every byte but unreserved ones).
+
+    >>> encode("a b&c=d/é", "cursor")
+    'a%20b%26c%3Dd%2F%C3%A9'
+
+    Raises:
+        ApiValueError: `value` cannot be encoded as UTF-8 (a lone surrogate).
+    """
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise ApiValueError(f"`{name}` is not valid text (unpaired surrogate): {value!r}") from None
+
+
+def timeout(value: RequestTimeout) -> CallLimits | NotGiven:
+    """`_request_timeout` resolved: seconds, `(connect, read)`, a `Timeout`, None or NOT_GIVEN.
+
+    Seconds `t` limit every phase and the whole attempt to `t`; `(c, r)` limits connecting to `c`,
+    each read to `r` and the attempt to `c + r`; None lifts every limit but the call's deadline.
+    """
     if isinstance(value, NotGiven):
         return NOT_GIVEN
     if value is None:
-        return httpx.Timeout(None)
+        return CallLimits(httpx.Timeout(None), None, NOT_GIVEN)
+    if isinstance(value, Timeout):
+        return _limits(value)
     if isinstance(value, tuple):
         if len(value) != 2 or not all(_is_seconds(v) for v in value):
             raise ApiTypeError("`_request_timeout` tuple must be (connect_seconds, read_seconds)")
         connect, read = value
-        return httpx.Timeout(read, connect=connect)
+        return CallLimits(httpx.Timeout(read, connect=connect), connect + read, NOT_GIVEN)
     if not _is_seconds(value):
         raise ApiTypeError(
-            "`_request_timeout` must be seconds, a (connect, read) tuple or None, "
+            "`_request_timeout` must be seconds, a (connect, read) tuple, a Timeout or None, "
             f"not {type(value).__name__}"
         )
-    return httpx.Timeout(value)
+    return CallLimits(httpx.Timeout(value), value, NOT_GIVEN)
+
+
+def _limits(value: Timeout) -> CallLimits:
+    for name in ("connect", "read", "attempt", "total"):
+        seconds = getattr(value, name)
+        if not (seconds is None or isinstance(seconds, NotGiven) or _is_seconds(seconds)):
+            raise ApiTypeError(f"`Timeout({name}=...)` must be seconds or None, got {seconds!r}")
+    given = not (isinstance(value.connect, NotGiven) and isinstance(value.read, NotGiven))
+    return CallLimits(
+        None if given else NOT_GIVEN,
+        value.attempt,
+        value.total,
+        connect=value.connect,
+        read=value.read,
+        explicit=not isinstance(value.attempt, NotGiven),
+    )
 
 
 def _is_seconds(value: object) -> bool:
@@ -96,10 +139,8 @@ def _user_id(value: object, name: str) -> str:
         return str(value)
     if not isinstance(value, str):
         raise ApiTypeError(f"`{name}` must be a str, not {type(value).__name__}")
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        raise ApiValueError(f"`{name}` must be a UUID, got {value!r}") from None
+    if not is_uuid(value):
+        raise ApiValueError(f"`{name}` must be a UUID (8-4-4-4-12 hex digits), got {value!r}")
     return value
 
 
@@ -129,7 +170,7 @@ def list_product_purchases(
             raise ApiTypeError(f"`cursor` must be a str, not {type(cursor).__name__}")
         if not cursor:
             raise ApiValueError("`cursor` must be a non-empty string (or None for the first page)")
-        parts.append("cursor=" + quote(cursor, safe=""))
+        parts.append("cursor=" + encode(cursor, "cursor"))
     parts += _filter_part(filter)
     return Operation(
         "GET",
@@ -193,11 +234,11 @@ def create_product_purchase(
 ) -> Operation[CreateProductPurchaseResponse]:
     """`POST /products/{product}/purchases` with `{"userId": ...}`.
 
-    Carries the lookup (`filter[userId]`, active only, one item) that finds the purchase if the POST
-    fails in a way that leaves unknown whether the server created it.
+    Carries the recovery (`filter[userId]`, active only, one item, checked row by row) that finds
+    the purchase if the POST fails in a way that leaves unknown whether the server created it.
     """
     path = _purchases_path(client, product)
-    lookup = None
+    recovery = None
     content = b"{}"
     if payload is not None:
         body = NewProductPurchasePayload.coerce(payload, "new_product_purchase_payload")
@@ -209,6 +250,8 @@ def create_product_purchase(
             filter=ProductPurchaseFilter(revoked=False, user_id=body.user_id),
             request_timeout=request_timeout,
         )
+        product_id = str(product)
+        recovery = purchase_recovery(lookup, product_id, body.user_id)
     return Operation(
         "POST",
         path,
@@ -218,7 +261,7 @@ def create_product_purchase(
         content=content,
         headers=client.json_headers,
         timeout=timeout(request_timeout),
-        lookup=lookup,
+        recovery=recovery,
     )
 
 

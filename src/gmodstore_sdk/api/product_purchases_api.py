@@ -10,7 +10,8 @@
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries, see the README), and returns the parsed model; `*_with_http_info` returns an
 `ApiResponse` with the status code and headers too. Every method takes `_request_timeout`: seconds,
-a `(connect, read)` tuple, or None for no timeout.
+a `(connect, read)` tuple, a `gmodstore_sdk.Timeout` (e.g. `Timeout(total=10)`: the whole call,
+retries included), or None for no timeout.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api import _operations as ops
+from gmodstore_sdk.api._extras.product_purchases import holds_active_purchase
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
 from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
@@ -237,11 +239,16 @@ class ProductPurchasesApi:
         >>> api.has_active_purchase(product_id, user_id)              # doctest: +SKIP
         True
 
+        Every row of the answer is checked: a purchase of another user or product (a server that
+        ignored the filter) raises instead of answering.
+
         Raises:
             ApiValueError: `user_id` is not a UUID.
+            ApiResponseValidationError: the server's answer contradicts its filter.
         """
         op = ops.has_active_purchase(self.api_client, product, user_id, _request_timeout)
-        return bool(self.api_client._request(op).data.data)
+        page = self.api_client._request(op).data
+        return holds_active_purchase(page, str(product), str(user_id))
 
 
 class AsyncProductPurchasesApi:
@@ -394,4 +401,5 @@ class AsyncProductPurchasesApi:
     ) -> bool:
         """See `ProductPurchasesApi.has_active_purchase`."""
         op = ops.has_active_purchase(self.api_client, product, user_id, _request_timeout)
-        return bool((await self.api_client._request(op)).data.data)
+        page = (await self.api_client._request(op)).data
+        return holds_active_purchase(page, str(product), str(user_id))

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from pydantic import model_validator
 
 from gmodstore_sdk._models import RequestModel
+from gmodstore_sdk.exceptions import ApiValueError
 
 __all__ = ["FilterModel", "filter_query"]
 
@@ -47,7 +48,10 @@ class FilterModel(RequestModel):
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return quote(str(value), safe="")
+    try:
+        return quote(str(value), safe="")
+    except UnicodeEncodeError:  # a lone surrogate: say so, as every other bad argument
+        raise ApiValueError(f"`filter` value is not valid text: {value!r}") from None
 
 
 def filter_query(model: type[FilterModel], value: object) -> str | None:

@@ -29,7 +29,8 @@ from gmodstore_sdk._downloads import (
     check_limits,
     download_file,
 )
-from gmodstore_sdk._types import NOT_GIVEN, NotGiven, RequestTimeout
+from gmodstore_sdk._limits import phase_timeout
+from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._operations import timeout as to_timeout
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError, ForbiddenException
@@ -171,8 +172,9 @@ def _expected(version: _Version) -> Expected:
 
 
 def _timeout(client: ApiClient | AsyncApiClient, request_timeout: RequestTimeout) -> httpx.Timeout:
-    given = to_timeout(request_timeout)
-    return client._timeout if isinstance(given, NotGiven) else given
+    timeout = phase_timeout(client._http.timeout, to_timeout(request_timeout), client._timeout)
+    assert timeout is not None  # the default is one
+    return timeout
 
 
 class ProductVersionsExtras:

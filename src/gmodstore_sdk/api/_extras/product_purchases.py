@@ -1,0 +1,61 @@
+"""The hand-written parts of the purchase API: `has_active_purchase` and create's recovery.
+
+Neither trusts a filtered answer: every row used must belong to the user and the product asked
+about, so a server that ignores `filter[userId]` can never make the SDK report (or adopt) another
+user's purchase.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gmodstore_sdk._operation import Recovery
+from gmodstore_sdk.exceptions import ApiResponseValidationError
+from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
+from gmodstore_sdk.model.product_purchase import ProductPurchase
+
+__all__ = ["holds_active_purchase", "is_purchase_of", "purchase_recovery"]
+
+
+def _same_id(a: str, b: str) -> bool:
+    # UUIDs compare case-insensitively; ids that are not UUIDs compare exactly, which this also is.
+    return a == b or a.lower() == b.lower()
+
+
+def is_purchase_of(row: ProductPurchase, product: str, user_id: str) -> bool:
+    """Is `row` a purchase of `product` by `user_id` (revoked or not)?"""
+    return _same_id(row.user_id, user_id) and _same_id(row.product_id, product)
+
+
+def purchase_recovery(lookup: Any, product: str, user_id: str) -> Recovery:
+    """The recovery of `create_product_purchase`: `lookup` lists the user's active purchases.
+
+    The row must be this user's unrevoked purchase of this product; any other row in the answer
+    means the server ignored the filter, and the create is reported as uncertain instead.
+    """
+
+    def active_of_user(row: Any) -> bool:
+        return (
+            isinstance(row, ProductPurchase)
+            and not row.revoked
+            and is_purchase_of(row, product, user_id)
+        )
+
+    return Recovery(lookup=lookup, match=active_of_user)
+
+
+def holds_active_purchase(page: ListProductPurchasesResponse, product: str, user_id: str) -> bool:
+    """`has_active_purchase`'s answer from the filtered list: checked row by row.
+
+    Raises:
+        ApiResponseValidationError: a row is someone else's, of another product, or revoked:
+            the server ignored the filter, and its answer says nothing about this user.
+    """
+    for row in page.data:
+        if row.revoked or not is_purchase_of(row, product, user_id):
+            raise ApiResponseValidationError(
+                f"GET .../products/{product}/purchases?filter[userId]={user_id}&filter[revoked]="
+                f"false returned purchase {row.id} (user {row.user_id}, product {row.product_id}, "
+                f"revoked={row.revoked}): the server ignored the filter; not trusting the answer"
+            )
+    return bool(page.data)
