@@ -22,6 +22,7 @@ from gmodstore_cli import (
     identity_commands,
     render,
     sandbox_group,
+    webhooks_commands,
 )
 from gmodstore_cli.core import Group, current_context, from_command_line
 from gmodstore_cli.errors import Context
@@ -89,6 +90,7 @@ api_command.mount(app)
 content_commands.mount(app)
 identity_commands.mount(app)
 mount_tickets(app)
+webhooks_commands.mount(app)
 
 
 def _print_version(value: bool) -> None:

@@ -23,6 +23,8 @@ from .settings import Settings
 from .storage.cursor import CursorCodec
 from .storage.db import create_tables, load_setting, make_engine
 from .tickets import wiring as tickets
+from .webhooks import routes as webhook_routes
+from .webhooks.service import WebhookService
 from .webhooks.worker import run_webhook_worker  # also registers the webhook tables
 
 __all__ = ["SandboxApp", "create_app"]
@@ -107,8 +109,15 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
     app.state.identity = make_identity_service(engine, settings, app.state.service.forget_token)
     content.install(app, engine=engine, settings=settings)
     tickets.install(app, engine=engine)
+    app.state.webhooks = WebhookService(engine=engine, codec=lambda: app.state.service.codec)
     app.state.limiter = _rate_limiter(settings, extra_engines)
-    areas = [purchases.router, content.router, identity_routes.router, tickets.router]
+    areas = [
+        purchases.router,
+        content.router,
+        identity_routes.router,
+        tickets.router,
+        webhook_routes.router,
+    ]
     mounted = [(p, router) for p in API_PREFIXES for router in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")

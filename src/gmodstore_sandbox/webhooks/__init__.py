@@ -13,3 +13,12 @@ sandbox's ``Base``, so ``create_tables`` creates them.
 """
 
 from __future__ import annotations
+
+__all__ = ["WEBHOOK_SCOPES"]
+
+WEBHOOK_SCOPES = (
+    "team-webhook-endpoints:read",
+    "team-webhook-endpoints:write",
+    "team-webhook-messages:read",
+)
+"""The scopes of the team webhook operations (`service`), for sandbox tokens."""

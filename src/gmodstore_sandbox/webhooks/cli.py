@@ -313,6 +313,33 @@ def attempts(
     _table(["time", "event", "purchase", "url", "status", "tries", "answers"], table_rows)
 
 
+@webhooks_app.command(
+    "trigger",
+    epilog=examples(
+        "webhooks trigger product_purchase.revoked", "webhooks trigger product_review.created"
+    ),
+)
+def trigger(
+    event_type: Annotated[
+        str, typer.Argument(help="The event type, e.g. product_purchase.revoked.")
+    ],
+    team: Annotated[
+        str | None, typer.Option("--team", help="Team id or name (default: the first product's).")
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Make the sandbox perform the change that emits EVENT_TYPE (like `stripe trigger`)."""
+    from .admin import WebhookAdminError
+    from .trigger import trigger as perform
+
+    with _engine(database_url) as engine:
+        try:
+            done = perform(engine, event_type, team=team)
+        except WebhookAdminError as exc:
+            raise _fail(str(exc)) from None
+    typer.echo(f"{event_type}: {done}; queued for delivery")
+
+
 @purchases_app.command(
     "delete", epilog=examples("purchases delete PURCHASE_ID --product PRODUCT_ID")
 )

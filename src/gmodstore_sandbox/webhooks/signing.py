@@ -12,8 +12,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
 
-__all__ = ["SECRET_PREFIX", "new_secret", "signature", "signed_headers"]
+__all__ = ["SECRET_PREFIX", "live_secrets", "new_secret", "signature", "signed_headers"]
 
 SECRET_PREFIX = "whsec_"
 
@@ -30,10 +32,27 @@ def signature(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode("ascii")
 
 
-def signed_headers(body: bytes, *, secret: str, webhook_id: str, timestamp: int) -> dict[str, str]:
-    """The three headers of one delivery attempt (the timestamp is that of the attempt)."""
+def signed_headers(
+    body: bytes, *, secret: str | Sequence[str], webhook_id: str, timestamp: int
+) -> dict[str, str]:
+    """The three headers of one delivery attempt (the timestamp is that of the attempt).
+
+    With several secrets (the current one and, after a rotation, the previous one), one
+    ``v1,`` signature per secret, space-separated, as Standard Webhooks allows.
+    """
+    keys = [secret] if isinstance(secret, str) else list(secret)
     return {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, webhook_id, timestamp, body),
+        "webhook-signature": " ".join(signature(k, webhook_id, timestamp, body) for k in keys),
     }
+
+
+def live_secrets(
+    secret: str, previous: str | None, previous_expires_at: datetime | None, now: datetime
+) -> list[str]:
+    """The secrets a delivery is signed with at `now`: the current one, and the previous one
+    while it has not expired (see `service.ROTATION_OVERLAP`)."""
+    if previous and previous_expires_at is not None and now < previous_expires_at:
+        return [secret, previous]
+    return [secret]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from ..storage.repository import PURCHASE_COLUMNS
 from ..storage.tables import OutboxEvent, Product, Purchase, Team
 from .events import EventType, event_types
+from .routing import receives
 from .tables import (
     DELIVERED,
     FAILED,
@@ -45,9 +46,10 @@ TeamRow: TypeAlias = Row  # [uuid.UUID, str]
 EndpointRow: TypeAlias = Row  # [uuid.UUID, uuid.UUID, str, str, str | None, datetime, str]
 """``(id, team_id, team_name, url, event_types, created_at, secret)``."""
 EventRow: TypeAlias = Row  # [int, uuid.UUID, str, uuid.UUID, uuid.UUID, datetime, dict]
-"""``(seq, id, event_type, purchase_id, team_id, created_at, payload)`` of an outbox event."""
+"""``(seq, id, event_type, purchase_id, team_id, created_at, payload, product_id)``."""
 DueRow: TypeAlias = Row  # [int, uuid.UUID, str, int, str, str, dict[str, Any]]
-"""``(id, endpoint_id, webhook_id, tries, url, secret, payload)``."""
+"""``(id, endpoint_id, webhook_id, tries, url, secret, payload, previous_secret,
+previous_secret_expires_at)``."""
 DeliveryRow: TypeAlias = (
     Row  # [int, str, str, uuid.UUID, str, int, int | None, datetime, datetime, str]
 )
@@ -186,6 +188,7 @@ def fan_out(conn: Connection, *, now: datetime, grace: timedelta, limit: int) ->
             OutboxEvent.team_id,
             OutboxEvent.created_at,
             OutboxEvent.payload,
+            OutboxEvent.product_id,
         )
         .where(OutboxEvent.seq.in_(select(seqs.c.seq)))
         .order_by(OutboxEvent.seq)
@@ -205,6 +208,9 @@ def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: dat
             WebhookEndpoint.team_id,
             WebhookEndpoint.event_types,
             WebhookEndpoint.created_at,
+            WebhookEndpoint.disabled,
+            WebhookEndpoint.enabled_at,
+            WebhookEndpoint.channels,
         ).where(WebhookEndpoint.team_id.in_({e.team_id for e in events}))
     ).all()
     rows = [
@@ -222,9 +228,7 @@ def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: dat
         }
         for event in events
         for endpoint in endpoints
-        if endpoint.team_id == event.team_id
-        and endpoint.created_at <= event.created_at
-        and (endpoint.event_types is None or event.event_type in endpoint.event_types.split())
+        if receives(endpoint, event)
     ]
     if rows:
         conn.execute(insert(WebhookDelivery), rows)
@@ -284,6 +288,8 @@ def due_deliveries(
         earlier.outbox_seq < WebhookDelivery.outbox_seq,
     )
     conditions = [WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now]
+    enabled = select(WebhookEndpoint.id).where(WebhookEndpoint.disabled.is_not(True))
+    conditions.append(WebhookDelivery.endpoint_id.in_(enabled))
     if skip_endpoints:
         conditions.append(WebhookDelivery.endpoint_id.not_in(list(skip_endpoints)))
     ranked = (
@@ -308,6 +314,8 @@ def due_deliveries(
             WebhookEndpoint.url,
             WebhookEndpoint.secret,
             OutboxEvent.payload,
+            WebhookEndpoint.previous_secret,
+            WebhookEndpoint.previous_secret_expires_at,
         )
         .join(ranked, ranked.c.id == WebhookDelivery.id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)

@@ -71,6 +71,18 @@ class WebhookEndpoint(Base):
     """Space-separated event types this endpoint receives; NULL for all of them."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     """Only events written at or after this moment are sent to the endpoint."""
+    # Managed over the API (`webhooks.service`); NULL on rows from an older sandbox.
+    description: Mapped[str | None] = mapped_column(Text)
+    channels: Mapped[str | None] = mapped_column(Text)
+    """Space-separated channels; NULL: every message. See `routing.receives`."""
+    disabled: Mapped[bool | None] = mapped_column(default=False)
+    enabled_at: Mapped[datetime | None] = mapped_column()
+    """When it was last enabled again: events written before are not sent (NULL: created_at)."""
+    updated_at: Mapped[datetime | None] = mapped_column()
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    """The secret before the last rotation; deliveries are signed with it too until
+    ``previous_secret_expires_at``."""
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column()
 
 
 class WebhookDelivery(Base):
@@ -154,7 +166,7 @@ def _add_missing_columns(_metadata: MetaData, conn: Connection, **_kw: Any) -> N
     (an old delivery simply has no ordering key or lease), which the queries tolerate.
     """
     inspector = inspect(conn)
-    for model in (WebhookDelivery, WebhookAttempt):
+    for model in (WebhookEndpoint, WebhookDelivery, WebhookAttempt):
         table = Base.metadata.tables[model.__tablename__]
         if not inspector.has_table(table.name):
             continue

@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ..storage.db import WRITE
 from ..storage.tables import utcnow
 from . import store
-from .signing import signed_headers
+from .signing import live_secrets, signed_headers
 
 if TYPE_CHECKING:
     import uuid
@@ -387,7 +387,9 @@ class WebhookWorker:
         started_at = self._clock()
         headers = signed_headers(
             body,
-            secret=row.secret,
+            secret=live_secrets(
+                row.secret, row.previous_secret, row.previous_secret_expires_at, started_at
+            ),
             webhook_id=row.webhook_id,
             timestamp=int(started_at.timestamp()),
         )
