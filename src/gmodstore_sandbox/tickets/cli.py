@@ -24,7 +24,12 @@ __all__ = ["tickets_app"]
 T = TypeVar("T")
 
 tickets_app = typer.Typer(
-    help="Support tickets (customers open and answer them on the website).", no_args_is_help=True
+    help="Support tickets (customers open and answer them on the website).",
+    epilog=examples(
+        'tickets open --product PRODUCT_ID --user USER_ID --subject "Broken" --body "It crashes"',
+        'tickets reply TICKET_ID --body "Still broken"',
+    ),
+    no_args_is_help=True,
 )
 
 DatabaseUrl = Annotated[
