@@ -274,7 +274,12 @@ def seed_tickets(
     with _write(engine) as conn, conn.begin():
         ids = [
             _seed_ticket(
-                conn, product, uuid.UUID(customers[i]), staff, spec, start + timedelta(hours=i)
+                conn,
+                product,
+                uuid.UUID(customers[i % len(customers)]),
+                staff,
+                spec,
+                start + timedelta(hours=i),
             )
             for i, spec in enumerate(SEED_TICKETS)
         ]
