@@ -180,6 +180,9 @@ class RateLimiter:
         self._window = window
         self._remaining: int | None = None
         self._reset: float | None = None
+        # Requests started while the budget was unknown (before the first response, or after a
+        # reset without a known limit): the first count that arrives must leave room for them.
+        self._unknown = 0
         # The limit is only needed when a window resets: parsed then, from the kept headers.
         self._headers: Mapping[str, str] | None = None
 
@@ -197,6 +200,10 @@ class RateLimiter:
         reset = parse_reset(headers.get("x-ratelimit-reset"), now)
         with self._lock:
             known, local = self._reset, self._remaining
+            if local is None and remaining is not None and self._unknown:
+                # This count includes its own request, maybe not the others started blind.
+                remaining = max(0, remaining - (self._unknown - 1))
+            self._unknown = 0
             if reset is not None and known is not None and local is not None:
                 half = self._window / 2
                 if reset < known - half:
@@ -229,6 +236,7 @@ class RateLimiter:
         with self._lock:
             remaining = self._remaining
             if remaining is None:
+                self._unknown += 1
                 return 0.0
             if remaining > 0:
                 self._remaining = remaining - 1
@@ -241,6 +249,7 @@ class RateLimiter:
                 limit = _to_int(self._headers.get("x-ratelimit-limit"))
                 if not limit:
                     self._remaining = None  # unknown budget: the next response tells
+                    self._unknown = 1
                     return 0.0
                 # A new window begins, most likely with this request (servers open a window at
                 # its first request). Assume the full budget until a response says otherwise, so

@@ -105,7 +105,8 @@ class InProcessRateLimitStore:
 
 # KEYS[1]: the token's hash. ARGV: remaining, reset, limit ("" when absent), window, ttl (ms).
 # The same rules as `RateLimiter.update`: within one window the lower count wins, a response from
-# an earlier window is ignored.
+# an earlier window is ignored; the first count after requests started blind (no count known) leaves
+# room for them.
 _UPDATE = """
 local key = KEYS[1]
 local remaining = tonumber(ARGV[1])
@@ -113,6 +114,11 @@ local reset = tonumber(ARGV[2])
 local window = tonumber(ARGV[4])
 local known = tonumber(redis.call('HGET', key, 'reset'))
 local current = tonumber(redis.call('HGET', key, 'remaining'))
+local unknown = tonumber(redis.call('HGET', key, 'unknown'))
+if not current and remaining and unknown and unknown > 1 then
+  remaining = math.max(0, remaining - (unknown - 1))
+end
+redis.call('HDEL', key, 'unknown')
 if reset and known and current then
   local half = window / 2
   if reset < known - half then return 0 end
@@ -130,13 +136,17 @@ redis.call('PEXPIRE', key, ARGV[5])
 return 1
 """
 
-# KEYS[1]: the token's hash. ARGV: now, window. Returns the seconds to wait, as a string (Redis
+# KEYS[1]: the token's hash. ARGV: now, window, ttl (ms). Returns the seconds to wait, as a string (Redis
 # turns a Lua float reply into an integer). The same rules as `RateLimiter.reserve`.
 _RESERVE = """
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local remaining = tonumber(redis.call('HGET', key, 'remaining'))
-if not remaining then return '0' end
+if not remaining then
+  redis.call('HINCRBY', key, 'unknown', 1)
+  redis.call('PEXPIRE', key, ARGV[3])
+  return '0'
+end
 if remaining > 0 then
   redis.call('HSET', key, 'remaining', remaining - 1)
   return '0'
@@ -147,6 +157,7 @@ if reset <= now then
   local limit = tonumber(redis.call('HGET', key, 'limit'))
   if not limit or limit == 0 then
     redis.call('HDEL', key, 'remaining')
+    redis.call('HSET', key, 'unknown', 1)
     return '0'
   end
   redis.call('HSET', key, 'remaining', limit - 1, 'reset', tostring(now + tonumber(ARGV[2])))
@@ -245,7 +256,8 @@ class _RedisState:
 
     def reserve(self, now: float) -> float:
         if self._store._usable():
-            result = self._call(self._store._reserve, [repr(now), repr(self._window)])
+            args = [repr(now), repr(self._window), self._ttl_ms]
+            result = self._call(self._store._reserve, args)
             if result is not None:
                 return float(result)
         return self._local.reserve(now)

@@ -83,6 +83,24 @@ def test_redis_state_answers_as_the_in_process_limiter(redis_url, redis_prefix):
     assert _replay(store.state("k", 60.0)) == expected
 
 
+@pytest.mark.parametrize("kind", ["in-process", "redis"])
+def test_requests_started_blind_are_counted_when_the_first_count_arrives(
+    redis_url, redis_prefix, kind
+):
+    """Four processes start at once, before any count is known; the first answer counted only
+    its own request, so the shared view must still leave room for the three still in flight."""
+    if kind == "redis":
+        state = RedisRateLimitStore(redis_url, prefix=redis_prefix).state("k", 60.0)
+    else:
+        state = InProcessRateLimitStore().state("k", 60.0)
+    now = 1_000_000_000.0
+    assert [state.reserve(now) for _ in range(4)] == [0.0] * 4
+    headers = {"x-ratelimit-limit": "8", "x-ratelimit-remaining": "7"}
+    state.update({**headers, "x-ratelimit-reset": "1000000060"}, now)
+    assert state.snapshot().remaining == 4
+    assert [state.reserve(now) for _ in range(5)] == [0.0] * 4 + [60.0]
+
+
 def test_reservations_are_atomic_across_stores(redis_url, redis_prefix):
     """8 threads with a store (and connection) each take a budget of 50: exactly 50 go at once."""
     headers = {
