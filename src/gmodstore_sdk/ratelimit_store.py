@@ -136,8 +136,8 @@ redis.call('PEXPIRE', key, ARGV[5])
 return 1
 """
 
-# KEYS[1]: the token's hash. ARGV: now, window, ttl (ms). Returns the seconds to wait, as a string (Redis
-# turns a Lua float reply into an integer). The same rules as `RateLimiter.reserve`.
+# KEYS[1]: the token's hash. ARGV: now, window, ttl (ms). Returns the seconds to wait, as a string
+# (Redis turns a Lua float reply into an integer). The same rules as `RateLimiter.reserve`.
 _RESERVE = """
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
