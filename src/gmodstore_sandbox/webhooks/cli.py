@@ -316,7 +316,9 @@ def attempts(
 @webhooks_app.command(
     "trigger",
     epilog=examples(
-        "webhooks trigger product_purchase.revoked", "webhooks trigger product_review.created"
+        "webhooks trigger product_purchase.revoked",
+        "webhooks trigger ticket.created --team 'Team A'",
+        "webhooks trigger ticket_attachment.created --api-url http://127.0.0.1:9000/v3",
     ),
 )
 def trigger(
@@ -326,15 +328,30 @@ def trigger(
     team: Annotated[
         str | None, typer.Option("--team", help="Team id or name (default: the first product's).")
     ] = None,
+    api_url: Annotated[
+        str,
+        typer.Option(
+            "--api-url", help="The server's API root, for the URLs of ticket attachments."
+        ),
+    ] = "http://127.0.0.1:8765/v3",
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Make the sandbox perform the change that emits EVENT_TYPE (like `stripe trigger`)."""
+    """Make the sandbox perform the change that emits EVENT_TYPE (like `stripe trigger`).
+
+    Every one of the API's 25 event types (and webhook_endpoint.test) can be triggered. Versions
+    and attachments are written to the sandbox's file folder (GMODSTORE_SANDBOX_FILES_DIR, else
+    the one beside the SQLite file).
+    """
+    from ..content.files import default_files_dir
+    from ..settings import Settings
     from .admin import WebhookAdminError
     from .trigger import trigger as perform
 
     with _engine(database_url) as engine:
+        settings = Settings() if database_url is None else Settings(database_url=database_url)
+        files_dir = settings.files_dir or default_files_dir(settings.database_url)
         try:
-            done = perform(engine, event_type, team=team)
+            done = perform(engine, event_type, team=team, files_dir=files_dir, api_url=api_url)
         except WebhookAdminError as exc:
             raise _fail(str(exc)) from None
     typer.echo(f"{event_type}: {done}; queued for delivery")

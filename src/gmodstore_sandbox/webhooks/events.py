@@ -87,7 +87,11 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
 EVENT_TYPES: dict[str, EventType] = {}
 """Every event type declared so far by name; `event_types` makes sure that is all of them."""
 
-DECLARING_MODULES = ("gmodstore_sandbox.content.events", "gmodstore_sandbox.webhooks.routing")
+DECLARING_MODULES = (
+    "gmodstore_sandbox.content.events",
+    "gmodstore_sandbox.tickets.events",
+    "gmodstore_sandbox.webhooks.routing",
+)
 """Modules of other areas that `declare` their events (one line per area); imported lazily, as
 they import this module."""
 
