@@ -18,6 +18,7 @@ from ..content.schemas import parse_list_query
 from ..exceptions import InvalidInput
 from ..ratelimit import RateState
 from ..schemas import dump_json
+from . import docs
 from .schemas import EndpointCreate, EndpointUpdate, parse
 from .service import ENDPOINTS_READ, ENDPOINTS_WRITE, MESSAGES_READ, WebhookService
 
@@ -86,13 +87,16 @@ def _op(
             "description": description,
             "content": {"application/json": {"schema": schema}},
         }
+    status = kw.pop("status_code", 200)
     decorator: Callable[[Route], Route] = router.api_route(
         path,
         methods=[method],
         operation_id=op_id,
         summary=summary,
         tags=tags,  # type: ignore[arg-type]
+        status_code=status,
         response_model=None,
+        responses=docs.NO_CONTENT if status == 204 else docs.ok(op_id, status),
         openapi_extra=extra,
         **kw,
     )
