@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -684,3 +685,57 @@ def test_an_idle_worker_does_not_wake_itself(engine, seed, monkeypatch):
     finally:
         worker.stop()
     assert len(receiver.requests) == 1
+
+
+def _worker_records(caplog, level=logging.DEBUG):
+    return [
+        r for r in caplog.records if r.name == "gmodstore_sandbox.webhooks" and r.levelno >= level
+    ]
+
+
+def test_a_deleted_database_file_is_one_warning_and_a_back_off(engine, seed, tmp_path, caplog):
+    """Issue 10: the worker logged a traceback on every turn (about 80 a second) once the SQLite
+    file was deleted under it; now one WARNING, and turns spaced out by a doubling back-off."""
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    time.sleep(0.001)
+    event(engine, seed, utcnow, CREATED)
+    (tmp_path / "webhooks.db").unlink()
+    worker = WebhookWorker(engine, WorkerConfig(poll_interval=0.01))
+    with caplog.at_level(logging.DEBUG, logger="gmodstore_sandbox"):
+        worker.start()
+        time.sleep(1.0)
+        worker.stop()
+    [warning] = _worker_records(caplog, logging.WARNING)
+    assert warning.levelname == "WARNING" and warning.exc_info is None
+    assert "webhook deliveries paused: The database file was deleted" in warning.getMessage()
+    failed_turns = len(_worker_records(caplog))  # the warning, then one DEBUG line per turn
+    assert 2 <= failed_turns <= 10  # 0.01 s doubled: at most 8 turns fit in a second
+
+
+def test_the_end_of_an_outage_is_logged_and_deliveries_resume(engine, seed, caplog, monkeypatch):
+    admin.add_endpoint(engine, team="Team A", url="http://127.0.0.1:9/hook")
+    time.sleep(0.001)
+    event(engine, seed, utcnow, CREATED)
+    real, calls = store.pending_fan_out, []
+
+    def locked(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= 3:
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "pending_fan_out", locked)
+    receiver = Receiver()
+    worker = WebhookWorker(
+        engine, WorkerConfig(poll_interval=0.01), transport=httpx.MockTransport(receiver)
+    )
+    with caplog.at_level(logging.INFO, logger="gmodstore_sandbox"):
+        worker.start()
+        deadline = time.monotonic() + 5
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        worker.stop()
+    assert len(receiver.requests) == 1
+    paused, resumed = [r.getMessage() for r in _worker_records(caplog, logging.INFO)]
+    assert paused.startswith("webhook deliveries paused: The database is busy")
+    assert resumed.startswith("webhook deliveries resumed after ") and "(3 failed turns)" in resumed

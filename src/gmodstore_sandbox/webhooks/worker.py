@@ -14,6 +14,11 @@ its result. A failed try is retried with exponential backoff up to `WorkerConfig
 tries, then marked failed. Delivery is at-least-once: the result is recorded after the request,
 so a crash in between sends it again. No database transaction is held open while a receiver
 answers.
+
+When the database fails (deleted, read-only, locked, unreachable), the worker logs one WARNING for
+the outage, not one traceback per turn, and backs off (the poll interval, doubled per failed turn,
+up to `OUTAGE_MAX_DELAY`); it logs one more line when a turn works again. An error that is not a
+storage fault (a bug) is logged once with its traceback, and backed off the same way.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import orjson
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ..storage.db import WRITE
+from ..storage.db import WRITE, is_storage_fault
 from ..storage.tables import utcnow
 from . import store
 from .signing import live_secrets, signed_headers
@@ -46,7 +51,7 @@ if TYPE_CHECKING:
 
     from ..settings import Settings
 
-__all__ = ["WebhookWorker", "WorkerConfig", "retry_delay", "run_webhook_worker"]
+__all__ = ["OUTAGE_MAX_DELAY", "WebhookWorker", "WorkerConfig", "retry_delay", "run_webhook_worker"]
 
 logger = logging.getLogger("gmodstore_sandbox.webhooks")
 
@@ -56,6 +61,8 @@ ANSWER_EXCERPT = 200
 """Bytes of a receiver's answer that are read and kept; the rest is never read."""
 _STOP_SLACK = 0.25  # after the deadline, for recording the last results
 _DB_THREADS = 4
+OUTAGE_MAX_DELAY = 30.0
+"""Longest wait, in seconds, between two turns while the database keeps failing."""
 T = TypeVar("T")
 
 
@@ -121,6 +128,54 @@ class _InFlight:
     lease_token: str
 
 
+class _Outage:
+    """The worker's view of database failures: one warning per outage, back-off, one line when
+    it ends. Only the worker's loop thread uses it."""
+
+    def __init__(self, base_delay: float) -> None:
+        self.base_delay = base_delay
+        self.failures = 0
+        self.reported = False
+        self.since = 0.0
+
+    def failed(self, exc: BaseException) -> float:
+        """Note a failed turn; the seconds to wait before the next one."""
+        self.failures += 1
+        self.report(exc)
+        return min(self.base_delay * 2 ** min(self.failures - 1, 30), OUTAGE_MAX_DELAY)
+
+    def report(self, exc: BaseException) -> None:
+        """Log `exc` if nothing was logged yet for this outage (else only at DEBUG)."""
+        if self.reported:
+            logger.debug("webhook worker: the database still fails", exc_info=exc)
+            return
+        self.reported, self.since = True, time.monotonic()
+        reason = is_storage_fault(exc)
+        if reason is None:  # not a storage fault: a bug, whose traceback is worth one log
+            logger.error(
+                "webhook worker turn failed; retrying with back-off (up to %g s)",
+                OUTAGE_MAX_DELAY,
+                exc_info=exc,
+            )
+        else:
+            logger.warning(
+                "webhook deliveries paused: %s (%s); retrying with back-off (up to %g s)",
+                reason.rstrip("."),
+                f"{type(exc).__name__}: {exc}".splitlines()[0][:200],
+                OUTAGE_MAX_DELAY,
+            )
+
+    def ok(self) -> None:
+        """A turn worked: the outage, if any, is over."""
+        if self.reported:
+            logger.warning(
+                "webhook deliveries resumed after %.1f s (%d failed turns)",
+                time.monotonic() - self.since,
+                self.failures,
+            )
+        self.failures, self.reported = 0, False
+
+
 class WebhookWorker:
     """Deliver webhooks in a background thread until `stop`.
 
@@ -170,6 +225,7 @@ class WebhookWorker:
         self._backlog = False
         self._thread: threading.Thread | None = None
         self._started = False
+        self._outage = _Outage(self.config.poll_interval)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -234,14 +290,17 @@ class WebhookWorker:
         self._wake = asyncio.Event()
         try:
             while not self._stopping.is_set():
+                wait = self.config.poll_interval
                 try:
                     busy = bool(await self._turn()) or self._backlog
-                except Exception:  # a locked or unreachable database must not end deliveries
-                    logger.exception("webhook worker loop failed; retrying")
-                    busy = False
+                except Exception as exc:  # a failing database must not end deliveries
+                    wait, busy = self._outage.failed(exc), False
+                else:
+                    self._outage.ok()
                 if not busy and not self._stopping.is_set():
+                    # A commit on this engine cuts a back-off short: the database works again.
                     with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
+                        await asyncio.wait_for(self._wake.wait(), wait)
                 self._wake.clear()
         finally:
             await self._drain()
@@ -379,8 +438,11 @@ class WebhookWorker:
         outcome = await self._post(row)
         try:
             await self._db(self._record, row, token, outcome)
-        except DBAPIError:  # the lease runs out and the delivery is sent again: at-least-once
-            logger.exception("could not record an attempt of webhook %s", row.webhook_id)
+        except Exception as exc:  # the lease runs out and it is sent again: at-least-once
+            if is_storage_fault(exc) is None and not isinstance(exc, DBAPIError):
+                logger.exception("could not record an attempt of webhook %s", row.webhook_id)
+            else:
+                self._outage.report(exc)
 
     async def _post(self, row: store.DueRow) -> _Outcome:
         body = orjson.dumps(row.payload)
