@@ -142,7 +142,7 @@ class _Outage:
         """Note a failed turn; the seconds to wait before the next one."""
         self.failures += 1
         self.report(exc)
-        return min(self.base_delay * 2 ** min(self.failures - 1, 30), OUTAGE_MAX_DELAY)
+        return float(min(self.base_delay * 2.0 ** min(self.failures - 1, 30), OUTAGE_MAX_DELAY))
 
     def report(self, exc: BaseException) -> None:
         """Log `exc` if nothing was logged yet for this outage (else only at DEBUG)."""
