@@ -285,3 +285,44 @@ def test_a_change_through_the_api_is_sent_without_waiting_for_the_poll(database_
             api.create_product_purchase(sb.ids.product_id, {"userId": sb.new_user()})
             receiver.wait_for_events(1, timeout=5)
         assert time.monotonic() - start < 2.0
+
+
+def test_a_fan_out_racing_an_endpoint_delete_skips_the_deleted_endpoint(sb, engine):
+    """Issue 10: on PostgreSQL a fan-out that read the endpoints while `delete_endpoint` was
+    running inserted deliveries for the endpoint being deleted: a foreign key error once the
+    delete committed, and the whole batch (other endpoints' deliveries too) rolled back."""
+    import threading
+    import uuid
+    from datetime import timedelta
+
+    from gmodstore_sandbox.storage.db import WRITE
+    from gmodstore_sandbox.storage.tables import utcnow
+    from sqlalchemy import select
+
+    from gmodstore_sandbox.webhooks import store
+    from gmodstore_sandbox.webhooks.tables import WebhookDelivery
+
+    sb.stop()  # no worker of its own: this test plays the worker
+    kept = admin.add_endpoint(engine, team=sb.ids.team_id, url="http://127.0.0.1:9/kept")
+    doomed = admin.add_endpoint(engine, team=sb.ids.team_id, url="http://127.0.0.1:9/doomed")
+    assert admin.delete_purchase(engine, purchase_id=sb.ids.purchase_ids[0]) is not None
+    now = utcnow() + timedelta(seconds=1)
+    outcome: list[object] = []
+
+    def fan_out() -> None:
+        try:
+            with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+                outcome.append(store.fan_out(conn, now=now, grace=timedelta(seconds=60), limit=10))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome.append(exc)
+
+    with engine.connect().execution_options(**WRITE) as remover, remover.begin():
+        assert store.delete_endpoint(remover, endpoint_id=uuid.UUID(doomed.id))
+        worker = threading.Thread(target=fan_out)
+        worker.start()
+        time.sleep(0.5)  # the fan-out is now waiting for the delete to commit
+    worker.join(30)
+    assert outcome == [1]
+    with engine.connect() as conn:  # no orphan: the one delivery is the kept endpoint's
+        rows = conn.execute(select(WebhookDelivery.endpoint_id)).scalars().all()
+    assert [str(endpoint) for endpoint in rows] == [kept.id]

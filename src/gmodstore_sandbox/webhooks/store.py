@@ -129,7 +129,8 @@ def delete_endpoint(conn: Connection, *, endpoint_id: uuid.UUID) -> bool:
         select(WebhookEndpoint.id).where(WebhookEndpoint.id == endpoint_id).with_for_update()
     )
     deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint_id)
-    conn.execute(deliveries.with_for_update())
+    # In id order, as `claim_deliveries` locks them: two transactions never wait on each other.
+    conn.execute(deliveries.order_by(WebhookDelivery.id).with_for_update())
     conn.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
     conn.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
     result = conn.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
@@ -202,6 +203,10 @@ def fan_out(conn: Connection, *, now: datetime, grace: timedelta, limit: int) ->
 
 
 def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: datetime) -> None:
+    # FOR KEY SHARE (PostgreSQL; SQLite's write lock already serialises): an endpoint that
+    # `delete_endpoint` has locked is waited for and then skipped, instead of being read, given
+    # deliveries, and failing the whole batch on the foreign key once the delete commits. It
+    # does not block updates of the endpoint, nor another fan-out.
     endpoints = conn.execute(
         select(
             WebhookEndpoint.id,
@@ -211,7 +216,9 @@ def _insert_deliveries(conn: Connection, events: Sequence[EventRow], *, now: dat
             WebhookEndpoint.disabled,
             WebhookEndpoint.enabled_at,
             WebhookEndpoint.channels,
-        ).where(WebhookEndpoint.team_id.in_({e.team_id for e in events}))
+        )
+        .where(WebhookEndpoint.team_id.in_({e.team_id for e in events}))
+        .with_for_update(key_share=True)
     ).all()
     rows = [
         {
@@ -344,13 +351,25 @@ def claim_deliveries(
     """
     if not delivery_ids:
         return set()
-    result = conn.execute(
-        update(WebhookDelivery)
+    # PostgreSQL: lock in id order, skipping rows another transaction holds (another worker's
+    # claim, or `delete_endpoint`): no deadlock with a delete, and no wait for rows that another
+    # worker is taking anyway. SQLite: its write lock already serialises, the clause is dropped.
+    takeable = (
+        select(WebhookDelivery.id)
         .where(
             WebhookDelivery.id.in_(list(delivery_ids)),
             WebhookDelivery.status == PENDING,
             WebhookDelivery.next_attempt_at <= now,
         )
+        .order_by(WebhookDelivery.id)
+        .with_for_update(skip_locked=True)
+    )
+    locked = list(conn.execute(takeable).scalars())
+    if not locked:
+        return set()
+    result = conn.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(locked))
         .values(next_attempt_at=lease_until, lease_token=lease_token)
         .returning(WebhookDelivery.id)
     )
