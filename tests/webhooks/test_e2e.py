@@ -295,10 +295,10 @@ def test_a_fan_out_racing_an_endpoint_delete_skips_the_deleted_endpoint(sb, engi
     import uuid
     from datetime import timedelta
 
-    from gmodstore_sandbox.storage.db import WRITE
-    from gmodstore_sandbox.storage.tables import utcnow
     from sqlalchemy import select
 
+    from gmodstore_sandbox.storage.db import WRITE
+    from gmodstore_sandbox.storage.tables import utcnow
     from gmodstore_sandbox.webhooks import store
     from gmodstore_sandbox.webhooks.tables import WebhookDelivery
 
