@@ -180,7 +180,7 @@ def _print_demo(summary: DemoSummary, *, new: bool, url: str, database_url: str)
     typer.echo(f"export GMODSTORE_TOKEN={token}")
     typer.echo(
         f"export PRODUCT={summary.sample_product_id} PURCHASE={summary.sample_purchase_id}"
-        f" CUSTOMER={summary.sample_customer_id}\n"
+        f" CUSTOMER={summary.sample_customer_id} TEAM={summary.team_id}\n"
     )
 
 

@@ -119,16 +119,19 @@ class _FileIdentity:
         return st.st_dev, st.st_ino
 
     def writable(self) -> bool:
-        """Whether the file can be opened for writing now (permissions and immutable flag)."""
-        if self.path is None:
-            return True
-        try:
-            with open(self.path, "r+b"):
-                return True
-        except FileNotFoundError:
+        """Whether the file can be opened for writing now (permissions, immutable flag, read-only
+        mount), asked with ``access(2)``: never by opening the file.
+
+        Closing any descriptor of a file drops every POSIX lock the process holds on it, the
+        SQLite connections' included. Without their shared lock, another process closing its
+        last connection believes it is the last user, checkpoints and deletes the ``-wal`` and
+        ``-shm`` files under this process, whose writes then go to the unlinked copies.
+        """
+        if self.path is None or not os.path.exists(self.path):
             return True  # SQLite creates it
-        except OSError:
-            return False
+        if os.access in os.supports_effective_ids:
+            return os.access(self.path, os.W_OK, effective_ids=True)
+        return os.access(self.path, os.W_OK)
 
     def record(self) -> None:
         if self.path is not None and self._expected is None:
