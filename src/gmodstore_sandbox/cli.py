@@ -40,7 +40,6 @@ DEFAULT_DATABASE_URL = "sqlite:///./sandbox.db"
 SCOPES = ALL_SCOPES  # the 39 personal access token abilities, "*" included
 
 
-
 class _Group(Group):
     """Every ``sandbox`` command (reviews, tickets and webhooks included) refuses a database made
     by another version of the sandbox in one ``error:`` line."""
