@@ -21,10 +21,10 @@ import typer
 
 from gmodstore_cli import render
 from gmodstore_cli.core import from_command_line
-from gmodstore_cli.errors import MissingTokenError
+from gmodstore_cli.errors import Context, MissingTokenError, describe
 from gmodstore_cli.options import DebugOpt, HostOpt, TimeoutOpt, TokenOpt, examples
 from gmodstore_cli.session import Connection, _debug_logging
-from gmodstore_sdk import ApiClient, Configuration, OpenApiException
+from gmodstore_sdk import ApiClient, Configuration, OpenApiException, UnauthorizedException
 
 if TYPE_CHECKING:
     from gmodstore_sdk.api._registry_types import OperationInfo, ParamInfo
@@ -252,7 +252,7 @@ def run_operation(
             raise UsageError(f"{op.operation_id} is not a paginated list: drop --paginate")
         kwargs.pop("cursor", None)
     if not conn.token:
-        raise MissingTokenError()
+        raise MissingTokenError(conn.host)
     configuration = Configuration(
         host=conn.host or None,
         access_token=conn.token,
@@ -347,6 +347,9 @@ def api(
         run_operation(conn, op, kwargs, body, paginate)
     except UsageError as exc:
         raise _fail(str(exc), 2, debug) from None
+    except UnauthorizedException as exc:
+        # Expired or invalid, and where a token comes from: the sandbox's command on loopback.
+        raise _fail(describe(exc, Context(host=conn.host)), 1, debug) from None
     except (OpenApiException, MissingTokenError) as exc:
         raise _fail(str(exc), 1, debug) from None
 

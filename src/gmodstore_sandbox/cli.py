@@ -16,11 +16,11 @@ import os
 import re
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gmodstore_cli.core import Group
+from gmodstore_cli.core import ClickException, Group
 
 from ._help import examples
 from .content.cli import reviews_app
@@ -39,10 +39,24 @@ __all__ = ["app"]
 DEFAULT_DATABASE_URL = "sqlite:///./sandbox.db"
 SCOPES = ALL_SCOPES  # the 39 personal access token abilities, "*" included
 
+
+class _Group(Group):
+    """Every ``sandbox`` command (reviews, tickets and webhooks included) refuses a database made
+    by another version of the sandbox in one ``error:`` line."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from .exceptions import SchemaMismatch
+
+        try:
+            return super().invoke(ctx)
+        except SchemaMismatch as exc:
+            raise ClickException(str(exc)) from None
+
+
 app = typer.Typer(
     help="Local API server to develop and test against (also: python -m gmodstore_sandbox).",
     epilog=examples("serve --demo", "seed", "users add --name Alice", "webhooks --help"),
-    cls=Group,
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -99,6 +113,7 @@ def _settings(database_url: str, **options: object) -> Settings:
 def _engine(database_url: str, *, create: bool = False) -> Engine:
     """An engine on a database that exists (or was just created), with every table in place."""
     from ._serve import SetupError, check_database
+    from .exceptions import SchemaMismatch
     from .storage.db import create_tables, make_engine
 
     url = _settings(database_url).database_url
@@ -107,7 +122,11 @@ def _engine(database_url: str, *, create: bool = False) -> Engine:
     except SetupError as exc:
         raise _fail(str(exc)) from None
     engine = make_engine(url, pool_size=1)
-    create_tables(engine)
+    try:
+        create_tables(engine)
+    except SchemaMismatch as exc:
+        engine.dispose()
+        raise _fail(str(exc)) from None
     return engine
 
 
@@ -180,7 +199,7 @@ def _print_demo(summary: DemoSummary, *, new: bool, url: str, database_url: str)
     typer.echo(f"export GMODSTORE_TOKEN={token}")
     typer.echo(
         f"export PRODUCT={summary.sample_product_id} PURCHASE={summary.sample_purchase_id}"
-        f" CUSTOMER={summary.sample_customer_id}\n"
+        f" CUSTOMER={summary.sample_customer_id} TEAM={summary.team_id}\n"
     )
 
 
@@ -249,11 +268,10 @@ def serve(
     try:
         if demo:
             _seed_demo_once(settings.database_url, url=url, shown_url=database_url)
+        # Tables first, here: a database made by another version is refused in one line (not
+        # at startup inside uvicorn), and N workers racing through CREATE TABLE would fail.
+        _engine(settings.database_url).dispose()
         application = create_app(settings) if workers == 1 else None
-        if workers > 1:
-            # Tables first, here: N workers racing through CREATE TABLE on a fresh database
-            # would fail.
-            _engine(settings.database_url).dispose()
     except BaseException:
         sock.close()
         raise

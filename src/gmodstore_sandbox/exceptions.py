@@ -10,6 +10,8 @@ SandboxError
 ├── UnsupportedMediaType the body is not JSON (415)
 ├── ClientGone           the client disconnected before its request was read
 └── StorageUnavailable   the database is read-only, locked, deleted or busy (503)
+
+SchemaMismatch           (not a request error) the database's tables were made by another version
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "PurchaseNotFound",
     "RateLimited",
     "SandboxError",
+    "SchemaMismatch",
     "StorageUnavailable",
     "Unauthenticated",
     "UnsupportedMediaType",
@@ -122,3 +125,11 @@ class StorageUnavailable(SandboxError):
     """The database cannot serve this request right now; retrying later may succeed."""
 
     message = "The database is unavailable; try again."
+
+
+class SchemaMismatch(Exception):
+    """The database's tables do not match this sandbox's (made by an older or newer version).
+
+    Raised at startup (``create_tables``), so that no request ever meets a missing column or a
+    NOT NULL column the code no longer fills. The message is one line saying what to do.
+    """

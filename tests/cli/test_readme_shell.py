@@ -132,12 +132,6 @@ def _run(script: list[str], env: dict[str, str], cwd: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="open bug: while the README's admin commands and the server share the SQLite file, the "
-    "server has intermittently answered 500 with 'file is not a database' / 'disk I/O error' "
-    "(seen since the content, identity and tickets areas merged); still being investigated",
-)
 def test_the_readme_shell_blocks_run_in_order(tmp_path: Path) -> None:
     if shutil.which("bash") is None or shutil.which("curl") is None:
         pytest.skip("the README's blocks need bash and curl")

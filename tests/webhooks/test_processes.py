@@ -142,17 +142,9 @@ def test_two_processes_never_send_one_attempt_twice_at_once(sb, engine):
         assert hit.closed - hit.arrived < TIMEOUT + 1, hit  # the deadline plus a second
 
 
-SERVE_WORKERS_BUG = pytest.mark.xfail(
-    strict=False,
-    reason="open bug: the workers of `serve --workers 2` answer 400 'The selected user id is "
-    "invalid' for a user inserted by another process after they started (seen since the "
-    "identity and serve changes merged); still being investigated",
-)
-
-
 @pytest.mark.parametrize(
     "workers",
-    [pytest.param(0, id="process"), pytest.param(2, id="serve-2", marks=SERVE_WORKERS_BUG)],
+    [pytest.param(0, id="process"), pytest.param(2, id="serve-2")],
 )
 def test_two_processes_deliver_each_event_once(sb, engine, workers):
     if workers:

@@ -23,17 +23,18 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DisconnectionError
 
 from ..content import tables as _content_tables  # noqa: F401 - registers its tables
-from ..exceptions import StorageUnavailable
+from ..exceptions import SchemaMismatch, StorageUnavailable
 from ..identity import tables as _identity_tables  # noqa: F401 - registers its tables
 from .tables import Base, SandboxSetting
 
 __all__ = [
     "WRITE",
+    "check_schema",
     "create_tables",
     "is_storage_fault",
     "load_setting",
@@ -119,16 +120,19 @@ class _FileIdentity:
         return st.st_dev, st.st_ino
 
     def writable(self) -> bool:
-        """Whether the file can be opened for writing now (permissions and immutable flag)."""
-        if self.path is None:
-            return True
-        try:
-            with open(self.path, "r+b"):
-                return True
-        except FileNotFoundError:
+        """Whether the file can be opened for writing now (permissions, immutable flag, read-only
+        mount), asked with ``access(2)``: never by opening the file.
+
+        Closing any descriptor of a file drops every POSIX lock the process holds on it, the
+        SQLite connections' included. Without their shared lock, another process closing its
+        last connection believes it is the last user, checkpoints and deletes the ``-wal`` and
+        ``-shm`` files under this process, whose writes then go to the unlinked copies.
+        """
+        if self.path is None or not os.path.exists(self.path):
             return True  # SQLite creates it
-        except OSError:
-            return False
+        if os.access in os.supports_effective_ids:
+            return os.access(self.path, os.W_OK, effective_ids=True)
+        return os.access(self.path, os.W_OK)
 
     def record(self) -> None:
         if self.path is not None and self._expected is None:
@@ -208,8 +212,61 @@ def _discard_dead_connections(context: ExceptionContext) -> None:
 
 
 def create_tables(engine: Engine) -> None:
-    """Create every missing table (idempotent)."""
+    """Create every missing table (idempotent), then `check_schema` the ones that were there."""
     Base.metadata.create_all(engine)
+    check_schema(engine)
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse tables made by another version of the sandbox, with one line saying what to do.
+
+    A table that lacks a column of ours, or has a NOT NULL column (without a default) that ours
+    leaves empty or does not know, would fail requests later with a 500: raise `SchemaMismatch`
+    now instead. Tables of other software in the same database are not looked at.
+    """
+    found = inspect(engine).get_multi_columns()
+    problems: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        have = {column["name"]: column for column in found.get((None, table.name), [])}
+        if not have:
+            continue  # create_all has just made it
+        ours = table.columns
+        for column in ours:
+            theirs = have.get(column.name)
+            if theirs is None:
+                problems.append(f"{table.name}.{column.name} is missing")
+            elif column.nullable and not column.primary_key and _required(theirs):
+                problems.append(f"{table.name}.{column.name} is NOT NULL")
+        problems += [
+            f"{table.name}.{name} is unknown and NOT NULL"
+            for name, theirs in have.items()
+            if name not in ours and _required(theirs)
+        ]
+    if problems:
+        shown = ", ".join(problems[:3]) + (f" and {len(problems) - 3} more" if problems[3:] else "")
+        raise SchemaMismatch(
+            f"the database {_where(engine)} was made by another version of the sandbox ({shown});"
+            f" {_reset_hint(engine)}"
+        )
+
+
+def _required(column: Any) -> bool:
+    return not column["nullable"] and column.get("default") is None
+
+
+def _where(engine: Engine) -> str:
+    return str(engine.url.render_as_string(hide_password=True))
+
+
+def _reset_hint(engine: Engine) -> str:
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database or ""
+        return (
+            f"delete {path} (and its -wal and -shm files) to start afresh,"
+            " or pass --database-url with a new file"
+        )
+    name = engine.url.database or ""
+    return f"drop and re-create the database (dropdb {name}; createdb {name}), or use a new one"
 
 
 def load_setting(engine: Engine, name: str, *, default: str) -> str:
