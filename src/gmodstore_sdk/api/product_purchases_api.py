@@ -15,7 +15,7 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
@@ -25,49 +25,51 @@ from gmodstore_sdk.api._extras.product_purchases import (
     ProductPurchasesExtras,
 )
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
-from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
-from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
-from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
-from gmodstore_sdk.model.product_purchase import ProductPurchase
-from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
-from gmodstore_sdk.model.update_product_purchase_payload import UpdateProductPurchasePayload
-from gmodstore_sdk.model.update_product_purchase_response import UpdateProductPurchaseResponse
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
+    from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
+    from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
+    from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
+    from gmodstore_sdk.model.product_purchase import ProductPurchase
+    from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
+    from gmodstore_sdk.model.update_product_purchase_payload import UpdateProductPurchasePayload
+    from gmodstore_sdk.model.update_product_purchase_response import UpdateProductPurchaseResponse
 
 __all__ = ["AsyncProductPurchasesApi", "ProductPurchasesApi"]
 
-_LIST_PRODUCT_PURCHASES = Endpoint(
+_LIST_PRODUCT_PURCHASES: Endpoint[ListProductPurchasesResponse] = Endpoint(
     "GET",
     "/products/{}/purchases",
-    ListProductPurchasesResponse,
+    "list_product_purchases_response.ListProductPurchasesResponse",
     scope="product-purchases:read",
     path_names=("product",),
-    query=(PerPage(1, 100), CURSOR, FilterParam(ProductPurchaseFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("product_purchase_filter.ProductPurchaseFilter")),
 )
-_CREATE_PRODUCT_PURCHASE = Endpoint(
+_CREATE_PRODUCT_PURCHASE: Endpoint[CreateProductPurchaseResponse] = Endpoint(
     "POST",
     "/products/{}/purchases",
-    CreateProductPurchaseResponse,
+    "create_product_purchase_response.CreateProductPurchaseResponse",
     scope="product-purchases:write",
     path_names=("product",),
-    body=NewProductPurchasePayload,
+    body="new_product_purchase_payload.NewProductPurchasePayload",
 )
-_GET_PRODUCT_PURCHASE = Endpoint(
+_GET_PRODUCT_PURCHASE: Endpoint[GetProductPurchaseResponse] = Endpoint(
     "GET",
     "/products/{}/purchases/{}",
-    GetProductPurchaseResponse,
+    "get_product_purchase_response.GetProductPurchaseResponse",
     scope="product-purchases:read",
     path_names=("product", "purchase"),
-    query=(FilterParam(ProductPurchaseFilter),),
+    query=(FilterParam("product_purchase_filter.ProductPurchaseFilter"),),
 )
-_UPDATE_PRODUCT_PURCHASE = Endpoint(
+_UPDATE_PRODUCT_PURCHASE: Endpoint[UpdateProductPurchaseResponse] = Endpoint(
     "PUT",
     "/products/{}/purchases/{}",
-    UpdateProductPurchaseResponse,
+    "update_product_purchase_response.UpdateProductPurchaseResponse",
     scope="product-purchases:write",
     path_names=("product", "purchase"),
-    body=UpdateProductPurchasePayload,
+    body="update_product_purchase_payload.UpdateProductPurchasePayload",
 )
 
 

@@ -15,15 +15,17 @@ user's purchase.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._operation import Recovery
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api import _operations as ops
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.exceptions import ApiResponseValidationError
-from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
-from gmodstore_sdk.model.product_purchase import ProductPurchase
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
+    from gmodstore_sdk.model.product_purchase import ProductPurchase
 
 __all__ = [
     "AsyncProductPurchasesExtras",
@@ -50,6 +52,8 @@ def purchase_recovery(lookup: Any, product: str, user_id: str) -> Recovery:
     The row must be this user's unrevoked purchase of this product; any other row in the answer
     means the server ignored the filter, and the create is reported as uncertain instead.
     """
+
+    from gmodstore_sdk.model.product_purchase import ProductPurchase
 
     def active_of_user(row: Any) -> bool:
         return (
