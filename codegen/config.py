@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 __all__ = [
-    "HAND_WRITTEN_APIS",
     "HAND_WRITTEN_MODELS",
     "MIXINS",
     "RESERVED_FIELD_NAMES",
@@ -22,10 +21,6 @@ MIXINS = {
 """Tag -> module of `gmodstore_sdk/api/_extras/` with the hand-written `<Tag>Extras` and
 `Async<Tag>Extras` mixins the tag's classes inherit. A mixin is used only once its module exists,
 so the generated code never imports a module nobody has written yet."""
-
-HAND_WRITTEN_APIS = frozenset({"Product Purchases"})
-"""Tags whose API module is still the seed's hand-written one: listed in the registry, the facade
-and the docs, but not rendered."""
 
 HAND_WRITTEN_MODELS = frozenset(
     {

@@ -95,6 +95,8 @@ class Param:
     """`string`, `integer`, `filter`, `array` (the batch `ids[]`)..."""
     type: TypeRef
     filter_model: str | None = None
+    sdk_only: bool = False
+    """Added by a `D` patch (`codegen/spec.py`): the documented SDK has it, the spec does not."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 from codegen import config
 from codegen.ir import Api, Event, Field, Model, Operation, Param, Project, TypeRef
 from codegen.naming import pascal, snake
-from codegen.spec import LoadedSpec, operations
+from codegen.spec import SDK_ONLY, LoadedSpec, operations
 
 __all__ = ["parse"]
 
@@ -189,7 +189,9 @@ def _param(raw: Schema, models: _Models, op_name: str) -> Param:
         kind = "array"
     else:
         kind = type_.kind
-    return Param(wire, snake(wire), raw["in"], bool(raw.get("required")), kind, type_, filter_model)
+    required = bool(raw.get("required"))
+    sdk_only = bool(raw.get(SDK_ONLY))
+    return Param(wire, snake(wire), raw["in"], required, kind, type_, filter_model, sdk_only)
 
 
 def _operation(path: str, method: str, op: Schema, models: _Models) -> Operation:

@@ -1,10 +1,11 @@
 """Load the OpenAPI document and fix its known defects, each in one commented patch.
 
 The numbers are those of `../shared/reference/SPEC-NOTES.md`; `E1`... are defects found while
-writing the generator that the notes do not list. Every patch takes the whole document and edits
-it in place; `PATCHES` is the table `load_spec` applies, in order. Defects that need no change to
-the document (they are handled by the naming rules or by the hand-written core) are listed in
-`NOT_PATCHED` with the reason.
+writing the generator that the notes do not list; `D1`... are where the documented SDK
+(`ProductPurchasesApi.md`, whose surface is fixed) says more than the spec. Every patch takes the
+whole document and edits it in place; `PATCHES` is the table `load_spec` applies, in order.
+Defects that need no change to the document (they are handled by the naming rules or by the
+hand-written core) are listed in `NOT_PATCHED` with the reason.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NOT_PATCHED", "PATCHES", "LoadedSpec", "load_spec", "patch_spec"]
+__all__ = ["NOT_PATCHED", "PATCHES", "SDK_ONLY", "LoadedSpec", "load_spec", "patch_spec"]
 
 Spec = dict[str, Any]
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -28,6 +29,8 @@ ERROR_REFS = {
     "429": "ErrorTooManyRequests",
 }
 COUPON_CODE_PATTERN = "^[A-Za-z0-9_-]+$"
+SDK_ONLY = "x-gmodstore-sdk-only"
+"""Marks what a `D` patch adds: the docs' examples leave it out, so they stay valid for the spec."""
 
 
 def operations(spec: Spec) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -197,6 +200,17 @@ def token_dates_nullable(spec: Spec) -> None:
         props[name]["type"] = ["string", "null"]
 
 
+def purchase_filter_on_get(spec: Spec) -> None:
+    """D1. The documented SDK (`../shared/reference/ProductPurchasesApi.md`) gives
+    `get_product_purchase` an optional `filter` (a `ProductPurchaseFilter` the purchase must match),
+    which the full spec does not list: add it, exactly as the list operation declares its own."""
+    listing = _operation(spec, "listProductPurchases")
+    documented = next(p for p in listing["parameters"] if p.get("name") == "filter")
+    op = _operation(spec, "getProductPurchase")
+    if not any(p.get("name") == "filter" for p in op.get("parameters", [])):
+        op.setdefault("parameters", []).append({**copy.deepcopy(documented), SDK_ONLY: True})
+
+
 PATCHES: tuple[Callable[[Spec], None], ...] = (
     drop_non_path_items,
     add_common_errors,
@@ -212,6 +226,7 @@ PATCHES: tuple[Callable[[Spec], None], ...] = (
     restore_message_answer,
     delete_medium_answer,
     token_dates_nullable,
+    purchase_filter_on_get,
 )
 
 NOT_PATCHED = {

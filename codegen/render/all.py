@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codegen import config
 from codegen.ir import Project
 from codegen.render.api import render_api
 from codegen.render.docs import render_docs
@@ -29,8 +28,6 @@ def render(project: Project, repo: Path) -> dict[str, str]:
     files.update(render_models(project))
     sdk = "src/gmodstore_sdk"
     for api in project.apis:
-        if api.tag in config.HAND_WRITTEN_APIS:
-            continue
         mixin = api.mixin is not None and (repo / f"{sdk}/api/_extras/{api.mixin}.py").exists()
         files[f"{sdk}/api/{api.module}.py"] = render_api(api, project, mixin)
     files[f"{sdk}/api/__init__.py"] = render_api_init(project)

@@ -79,13 +79,19 @@ def _tuple(names: list[str]) -> str:
     return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
 
 
+def _ref(name: str, modules: dict[str, str]) -> str:
+    """How a generated table names a model: `'module.Class'`, loaded on first use (`_build`)."""
+    module = "_empty" if name == "NoContent" else modules[name]
+    return repr(f"{module}.{name}")
+
+
 def _endpoint(op: Operation, imports: Imports, modules: dict[str, str]) -> str:
     template = op.path.removeprefix("/v3")
     for p in op.path_params:
         template = template.replace("{" + p.wire + "}", "{}")
     model = op.response_model or "NoContent"
     _import_model(model, imports, modules)
-    args = [repr(op.method), repr(template), model, f"scope={op.scope!r}"]
+    args = [repr(op.method), repr(template), _ref(model, modules), f"scope={op.scope!r}"]
     if op.path_params:
         args.append("path_names=" + _tuple([repr(p.name) for p in op.path_params]))
     query = []
@@ -102,20 +108,21 @@ def _endpoint(op: Operation, imports: Imports, modules: dict[str, str]) -> str:
             imports.add("gmodstore_sdk.api._build", "FilterParam")
             assert p.filter_model is not None
             _import_model(p.filter_model, imports, modules)
-            query.append(f"FilterParam({p.filter_model})")
+            query.append(f"FilterParam({_ref(p.filter_model, modules)})")
     if query:
         args.append("query=" + _tuple(query))
     if op.body_model and op.body == "json":
         _import_model(op.body_model, imports, modules)
-        args.append(f"body={op.body_model}")
-    return f"{const_name(op)} = Endpoint({', '.join(args)})"
+        args.append(f"body={_ref(op.body_model, modules)}")
+    return f"{const_name(op)}: Endpoint[{model}] = Endpoint({', '.join(args)})"
 
 
 def _import_model(name: str, imports: Imports, modules: dict[str, str]) -> None:
+    # For annotations only: the tables name their models (`_ref`), so none loads with the module.
     if name == "NoContent":
-        imports.add("gmodstore_sdk.model._empty", "NoContent")
+        imports.add_typing("gmodstore_sdk.model._empty", "NoContent")
     else:
-        imports.add(f"gmodstore_sdk.model.{modules[name]}", name)
+        imports.add_typing(f"gmodstore_sdk.model.{modules[name]}", name)
 
 
 def _docstring(op: Operation, indent: str) -> list[str]:
@@ -143,7 +150,9 @@ def _docstring(op: Operation, indent: str) -> list[str]:
     return doc(indent, summary, scope)
 
 
-def _methods(op: Operation, imports: Imports, *, is_async: bool, api: Api) -> list[str]:
+def _methods(
+    op: Operation, imports: Imports, *, is_async: bool, api: Api, modules: dict[str, str]
+) -> list[str]:
     i1, i2 = "    ", "        "
     d = "async def" if is_async else "def"
     aw = "await " if is_async else ""
@@ -182,7 +191,7 @@ def _methods(op: Operation, imports: Imports, *, is_async: bool, api: Api) -> li
         imports.add("gmodstore_sdk.api._build", "build_multipart")
         files = "{" + ", ".join(f"{f!r}: {f}" for f in op.file_fields) + "}"
         body = op.body_param or "None"
-        model = op.body_model or "None"
+        model = _ref(op.body_model, modules) if op.body_model else "None"
         out.append(
             f"{i2}op = build_multipart({client}, {const_name(op)}, {path_args}, {model}, {body}, "
             f"{files}, progress, _request_timeout)"
@@ -266,7 +275,7 @@ def render_api(api: Api, project: Project, mixin: bool) -> str:
     for op in api.operations:
         if op.iter_name:
             item = _page_item(op)
-            imports.add(f"gmodstore_sdk.model.{modules[item]}", item)
+            _import_model(item, imports, modules)
         if op.body_model:
             _import_model(op.body_model, imports, modules)
         for p in op.query_params:
@@ -282,8 +291,8 @@ def render_api(api: Api, project: Project, mixin: bool) -> str:
     sync: list[str] = []
     asyn: list[str] = []
     for op in api.operations:
-        sync += _methods(op, imports, is_async=False, api=api)
-        asyn += _methods(op, imports, is_async=True, api=api)
+        sync += _methods(op, imports, is_async=False, api=api, modules=modules)
+        asyn += _methods(op, imports, is_async=True, api=api, modules=modules)
     first = api.operations[0]
     example_args = ", ".join(f"{p.name}_id" for p in first.path_params)
     text = [

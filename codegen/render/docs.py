@@ -95,6 +95,8 @@ def _example(api: Api, op: Operation, project: Project) -> list[str]:
         )
         call.append(f"{name}={name}")
     for p in op.query_params:
+        if p.sdk_only:  # the example must be a request the published spec accepts
+            continue
         if p.kind == "filter" and p.filter_model:
             model = project.model(p.filter_model)
             imports.append(f"from gmodstore_sdk.model.{model.module} import {model.name}")
@@ -152,6 +154,8 @@ def _operation(api: Api, op: Operation, project: Project) -> list[str]:
             "cursor": "`cursors.next` (or `.prev`) of a previous page",
             "filter": "narrow the list (each field: one value or a list)",
         }.get(p.wire, "any number of ids")
+        if p.sdk_only:
+            what += "; the documented SDK's, not in the published spec"
         rows.append(f" **{p.name}** | {_py_type(op, p.name)} | {what} |{note}")
     if op.body == "multipart":
         rows.append(" **progress** | **UploadProgress** | `(sent, total)` callback | [optional]")

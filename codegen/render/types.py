@@ -14,11 +14,18 @@ class Imports:
 
     def __init__(self) -> None:
         self.names: dict[str, set[str]] = {}
+        self.typing_only: dict[str, set[str]] = {}
 
     def add(self, module: str, name: str) -> None:
         self.names.setdefault(module, set()).add(name)
 
+    def add_typing(self, module: str, name: str) -> None:
+        """An import for annotations only, under `if TYPE_CHECKING:` (nothing loaded at run time)."""
+        self.typing_only.setdefault(module, set()).add(name)
+
     def lines(self) -> list[str]:
+        if self.typing_only:
+            self.add("typing", "TYPE_CHECKING")
         std = sorted(m for m in self.names if not m.startswith(("gmodstore_sdk", "pydantic")))
         third = sorted(m for m in self.names if m.startswith("pydantic"))
         ours = sorted(m for m in self.names if m.startswith("gmodstore_sdk"))
@@ -28,6 +35,12 @@ class Imports:
                 out.append(f"from {module} import {', '.join(sorted(self.names[module]))}")
             if group:
                 out.append("")
+        if self.typing_only:
+            out.append("if TYPE_CHECKING:")
+            for module in sorted(self.typing_only):
+                names = ", ".join(sorted(self.typing_only[module]))
+                out.append(f"    from {module} import {names}")
+            out.append("")
         return out
 
 

@@ -13,8 +13,10 @@ See `ApiClient`, `AsyncApiClient`, `GmodStore`, `api` (one module per tag) and `
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from gmodstore_sdk._base import ApiResponse
-from gmodstore_sdk._facade import AsyncGmodStore, GmodStore
 from gmodstore_sdk._retry import RateLimit
 from gmodstore_sdk._transfer_errors import DownloadError, UploadError
 from gmodstore_sdk._types import NOT_GIVEN, NotGiven, Timeout
@@ -40,6 +42,9 @@ from gmodstore_sdk.exceptions import (
     ServiceException,
     UnauthorizedException,
 )
+
+if TYPE_CHECKING:
+    from gmodstore_sdk._facade import AsyncGmodStore, GmodStore
 
 __all__ = [
     "NOT_GIVEN",
@@ -73,3 +78,12 @@ __all__ = [
     "UploadError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The facade (one attribute per API, ~500 generated lines) loads on first use, not with the
+    # package: most programs use one or two API classes directly.
+    if name in ("GmodStore", "AsyncGmodStore", "_facade"):
+        facade = importlib.import_module("gmodstore_sdk._facade")
+        return facade if name == "_facade" else getattr(facade, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,12 +7,13 @@ enum values the spec does not list: the models must keep them rather than fail.
 from __future__ import annotations
 
 import inspect
-import sys
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import gmodstore_sdk.model
 
 from . import spec_support as sp
 from .test_spec_requests import OPS, SPEC, api_class, snake
@@ -39,9 +40,10 @@ def _schema(op: dict[str, Any]) -> dict[str, Any]:
 def test_generated_answers_parse(operation_id: str) -> None:
     _, _, op = OPS[operation_id]
     method = getattr(api_class(op), snake(operation_id))
-    # The return annotation names the model (a string: the modules use postponed annotations).
+    # The return annotation names the model (a string: the modules use postponed annotations, and
+    # import their models for type checkers only); `gmodstore_sdk.model` resolves every name.
     annotation = inspect.signature(method).return_annotation
-    model = vars(sys.modules[method.__module__])[annotation]
+    model = getattr(gmodstore_sdk.model, annotation)
 
     @settings(
         max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None

@@ -5,10 +5,15 @@ scope, query parameters, body model: the per-operation validation table) and cal
 with the caller's arguments. Everything is validated here before anything is sent: bad input
 raises `ApiTypeError` / `ApiValueError`. Pagination (`pages`) and batches (`Batch`) are built on
 the same function, so the sync and async classes only differ in `await`.
+
+Models are named, not imported, by the generated tables (`"get_user_response.GetUserResponse"`,
+under `gmodstore_sdk.model`) and loaded on the first call that needs them: importing an API
+module costs no model classes, so `import gmodstore_sdk` stays cheap however many APIs it has.
 """
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic
@@ -37,6 +42,18 @@ __all__ = [
 
 BATCH_LIMIT = 100
 """Most ids one batch request may carry."""
+
+
+def model_class(ref: Any) -> Any:
+    """The class `ref` names (`"module.Class"` under `gmodstore_sdk.model`), or `ref` itself.
+
+    >>> model_class("error.Error").__name__
+    'Error'
+    """
+    if not isinstance(ref, str):
+        return ref
+    module, _, name = ref.rpartition(".")
+    return getattr(importlib.import_module(f"gmodstore_sdk.model.{module}"), name)
 
 
 class QueryParam:
@@ -91,11 +108,18 @@ CURSOR = _Cursor("cursor", "cursor")
 class FilterParam(QueryParam):
     """`filter`: a filter model instance or a mapping of its fields, sent as `filter[x]=...`."""
 
-    __slots__ = ("model",)
+    __slots__ = ("_model",)
 
-    def __init__(self, model: type[FilterModel] | Any) -> None:
+    def __init__(self, model: type[FilterModel] | str) -> None:
         super().__init__("filter", "filter")
-        self.model = model
+        self._model: Any = model
+
+    @property
+    def model(self) -> type[FilterModel]:
+        """The filter model (loaded on first use when named by a string)."""
+        if isinstance(self._model, str):
+            self._model = model_class(self._model)
+        return self._model  # type: ignore[no-any-return]
 
     def encode(self, value: object) -> str | None:
         """`filter[a]=x&filter[b]=y,z` (None when no field is set)."""
@@ -106,10 +130,10 @@ class Endpoint(Generic[M]):
     """The static description of one operation, built once at import of its API module."""
 
     __slots__ = (
-        "body",
+        "_body",
+        "_model",
         "cursor_index",
         "method",
-        "model",
         "path_names",
         "query",
         "scope",
@@ -120,22 +144,36 @@ class Endpoint(Generic[M]):
         self,
         method: str,
         template: str,
-        model: type[M],
+        model: type[M] | str,
         *,
         scope: str | None,
         path_names: tuple[str, ...] = (),
         query: tuple[QueryParam, ...] = (),
-        body: type[RequestModel] | None = None,
+        body: type[RequestModel] | str | None = None,
     ) -> None:
         self.method = method
         self.template = template
         """The path under the API root with `{}` for each path parameter: `/users/{}/badges`."""
-        self.model = model
+        self._model: Any = model
         self.scope = scope
         self.path_names = path_names
         self.query = query
-        self.body = body
+        self._body: Any = body
         self.cursor_index = next((i for i, q in enumerate(query) if q is CURSOR), -1)
+
+    @property
+    def model(self) -> type[M]:
+        """The answer's model (loaded on first use when named by a string)."""
+        if isinstance(self._model, str):
+            self._model = model_class(self._model)
+        return self._model  # type: ignore[no-any-return]
+
+    @property
+    def body(self) -> type[RequestModel] | None:
+        """The JSON body's model, or None (loaded on first use when named by a string)."""
+        if isinstance(self._body, str):
+            self._body = model_class(self._body)
+        return self._body  # type: ignore[no-any-return]
 
 
 def build(
@@ -167,10 +205,11 @@ def build(
     content = None
     headers = client.get_headers
     recovery = None
-    if endpoint.body is not None:
+    body_model = endpoint.body
+    if body_model is not None:
         content = b"{}"
         if body is not None:
-            payload = endpoint.body.coerce(body, body_name)
+            payload = body_model.coerce(body, body_name)
             content = payload.model_dump_json(exclude_unset=True).encode()
             recover = RECOVERIES.get(endpoint.template) if endpoint.method == "POST" else None
             if recover is not None:  # a create with a natural lookup (api/_extras/recoveries.py)
@@ -272,7 +311,7 @@ def build_multipart(
     client: BaseApiClient,
     endpoint: Endpoint[M],
     path_args: tuple[object, ...],
-    payload_model: type[RequestModel] | None,
+    payload_ref: type[RequestModel] | str | None,
     payload: object,
     files: Mapping[str, FileInput | None],
     progress: UploadProgress | None,
@@ -284,6 +323,7 @@ def build_multipart(
     """
     op = build(client, endpoint, path_args, (), None, request_timeout)
     fields: dict[str, str] = {}
+    payload_model = model_class(payload_ref)
     if payload_model is not None:
         model = payload_model.coerce(payload, _snake(payload_model.__name__))
         for key, value in model.model_dump(mode="json", exclude_unset=True).items():

@@ -8,8 +8,7 @@ id can never reach another route.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import httpx
@@ -17,16 +16,14 @@ import httpx
 from gmodstore_sdk._base import BaseApiClient, Operation
 from gmodstore_sdk._operation import CallLimits
 from gmodstore_sdk._types import NOT_GIVEN, NotGiven, RequestTimeout, Timeout
-from gmodstore_sdk.api._extras.product_purchases import purchase_recovery
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 from gmodstore_sdk.model._validators import is_uuid
-from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
-from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
-from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
-from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
-from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
-from gmodstore_sdk.model.update_product_purchase_payload import UpdateProductPurchasePayload
-from gmodstore_sdk.model.update_product_purchase_response import UpdateProductPurchaseResponse
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
+    from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
+    from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
+    from gmodstore_sdk.model.update_product_purchase_response import UpdateProductPurchaseResponse
 
 __all__ = [
     "create_product_purchase",
@@ -34,14 +31,10 @@ __all__ = [
     "has_active_purchase",
     "list_product_purchases",
     "encode",
-    "page_operations",
     "segment",
     "timeout",
     "update_product_purchase",
 ]
-
-READ = "product-purchases:read"
-WRITE = "product-purchases:write"
 
 
 def segment(value: object, name: str) -> str:
@@ -123,17 +116,6 @@ def _is_seconds(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
-def _query(parts: list[str]) -> str | None:
-    return "&".join(parts) if parts else None
-
-
-def _filter_part(value: Any) -> list[str]:
-    if value is None:
-        return []
-    query = ProductPurchaseFilter.coerce(value, "filter").to_query()
-    return [query] if query else []
-
-
 def _user_id(value: object, name: str) -> str:
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -144,8 +126,8 @@ def _user_id(value: object, name: str) -> str:
     return value
 
 
-def _purchases_path(client: BaseApiClient, product: object) -> str:
-    return f"{client.base_path}/products/{segment(product, 'product')}/purchases"
+# The purchase calls, by function: the generated `product_purchases_api` methods build the same
+# `Operation`s from its endpoint table. Imported on call: that module imports this one.
 
 
 def list_product_purchases(
@@ -157,52 +139,11 @@ def list_product_purchases(
     request_timeout: RequestTimeout = NOT_GIVEN,
 ) -> Operation[ListProductPurchasesResponse]:
     """`GET /products/{product}/purchases?perPage=&cursor=&filter[...]=`."""
-    path = _purchases_path(client, product)
-    parts = []
-    if per_page is not None:
-        if isinstance(per_page, bool) or not isinstance(per_page, int):
-            raise ApiTypeError(f"`per_page` must be an int, not {type(per_page).__name__}")
-        if not 1 <= per_page <= 100:
-            raise ApiValueError(f"`per_page` must be between 1 and 100, got {per_page}")
-        parts.append(f"perPage={per_page}")
-    if cursor is not None:
-        if not isinstance(cursor, str):
-            raise ApiTypeError(f"`cursor` must be a str, not {type(cursor).__name__}")
-        if not cursor:
-            raise ApiValueError("`cursor` must be a non-empty string (or None for the first page)")
-        parts.append("cursor=" + encode(cursor, "cursor"))
-    parts += _filter_part(filter)
-    return Operation(
-        "GET",
-        path,
-        client.make_url(path, _query(parts)),
-        ListProductPurchasesResponse,
-        scope=READ,
-        headers=client.get_headers,
-        timeout=timeout(request_timeout),
-    )
+    from gmodstore_sdk.api._build import build
+    from gmodstore_sdk.api.product_purchases_api import _LIST_PRODUCT_PURCHASES
 
-
-def page_operations(
-    client: BaseApiClient,
-    product: object,
-    per_page: object,
-    filter: object,
-    request_timeout: RequestTimeout,
-) -> Callable[[str | None], Operation[ListProductPurchasesResponse]]:
-    """For `iter_product_purchases`: validate the arguments now, return `cursor -> page call`.
-
-    Validating up front makes bad input fail where the iterator is created, not at the first
-    `next()`, which may run far from the call.
-    """
-    first = list_product_purchases(client, product, per_page, None, filter, request_timeout)
-
-    def page(cursor: str | None) -> Operation[ListProductPurchasesResponse]:
-        if cursor is None:
-            return first
-        return list_product_purchases(client, product, per_page, cursor, filter, request_timeout)
-
-    return page
+    query = (per_page, cursor, filter)
+    return build(client, _LIST_PRODUCT_PURCHASES, (product,), query, None, request_timeout)
 
 
 def get_product_purchase(
@@ -213,17 +154,11 @@ def get_product_purchase(
     request_timeout: RequestTimeout = NOT_GIVEN,
 ) -> Operation[GetProductPurchaseResponse]:
     """`GET /products/{product}/purchases/{purchase}?filter[...]=`."""
-    path = f"{_purchases_path(client, product)}/{segment(purchase, 'purchase')}"
-    url = client.make_url(path, None if filter is None else _query(_filter_part(filter)))
-    return Operation(
-        "GET",
-        path,
-        url,
-        GetProductPurchaseResponse,
-        scope=READ,
-        headers=client.get_headers,
-        timeout=timeout(request_timeout),
-    )
+    from gmodstore_sdk.api._build import build
+    from gmodstore_sdk.api.product_purchases_api import _GET_PRODUCT_PURCHASE
+
+    path = (product, purchase)
+    return build(client, _GET_PRODUCT_PURCHASE, path, (filter,), None, request_timeout)
 
 
 def create_product_purchase(
@@ -232,36 +167,18 @@ def create_product_purchase(
     payload: object = None,
     request_timeout: RequestTimeout = NOT_GIVEN,
 ) -> Operation[CreateProductPurchaseResponse]:
-    """`POST /products/{product}/purchases` with `{"userId": ...}`.
+    """`POST /products/{product}/purchases` with `{"userId": ...}`, carrying its recovery."""
+    from gmodstore_sdk.api._build import build
+    from gmodstore_sdk.api.product_purchases_api import _CREATE_PRODUCT_PURCHASE
 
-    Carries the recovery (`filter[userId]`, active only, one item, checked row by row) that finds
-    the purchase if the POST fails in a way that leaves unknown whether the server created it.
-    """
-    path = _purchases_path(client, product)
-    recovery = None
-    content = b"{}"
-    if payload is not None:
-        body = NewProductPurchasePayload.coerce(payload, "new_product_purchase_payload")
-        content = body.model_dump_json(exclude_unset=True).encode()
-        lookup = list_product_purchases(
-            client,
-            product,
-            per_page=1,
-            filter=ProductPurchaseFilter(revoked=False, user_id=body.user_id),
-            request_timeout=request_timeout,
-        )
-        product_id = str(product)
-        recovery = purchase_recovery(lookup, product_id, body.user_id)
-    return Operation(
-        "POST",
-        path,
-        client.make_url(path, None),
-        CreateProductPurchaseResponse,
-        scope=WRITE,
-        content=content,
-        headers=client.json_headers,
-        timeout=timeout(request_timeout),
-        recovery=recovery,
+    return build(
+        client,
+        _CREATE_PRODUCT_PURCHASE,
+        (product,),
+        (),
+        payload,
+        request_timeout,
+        body_name="new_product_purchase_payload",
     )
 
 
@@ -273,20 +190,17 @@ def update_product_purchase(
     request_timeout: RequestTimeout = NOT_GIVEN,
 ) -> Operation[UpdateProductPurchaseResponse]:
     """`PUT /products/{product}/purchases/{purchase}` with `{"revoked": ...}` (only fields set)."""
-    path = f"{_purchases_path(client, product)}/{segment(purchase, 'purchase')}"
-    content = b"{}"
-    if payload is not None:
-        body = UpdateProductPurchasePayload.coerce(payload, "update_product_purchase_payload")
-        content = body.model_dump_json(exclude_unset=True).encode()
-    return Operation(
-        "PUT",
-        path,
-        client.make_url(path, None),
-        UpdateProductPurchaseResponse,
-        scope=WRITE,
-        content=content,
-        headers=client.json_headers,
-        timeout=timeout(request_timeout),
+    from gmodstore_sdk.api._build import build
+    from gmodstore_sdk.api.product_purchases_api import _UPDATE_PRODUCT_PURCHASE
+
+    return build(
+        client,
+        _UPDATE_PRODUCT_PURCHASE,
+        (product, purchase),
+        (),
+        payload,
+        request_timeout,
+        body_name="update_product_purchase_payload",
     )
 
 
@@ -298,14 +212,6 @@ def has_active_purchase(
 ) -> Operation[ListProductPurchasesResponse]:
     """The list call behind `has_active_purchase`: this user's unrevoked purchases, one item."""
     user = _user_id(user_id, "user_id")
-    path = _purchases_path(client, product)
-    query = f"perPage=1&filter[revoked]=false&filter[userId]={user}"
-    return Operation(
-        "GET",
-        path,
-        client.make_url(path, query),
-        ListProductPurchasesResponse,
-        scope=READ,
-        headers=client.get_headers,
-        timeout=timeout(request_timeout),
-    )
+    op = list_product_purchases(client, product, 1, None, None, request_timeout)
+    op.url = client.make_url(op.path, f"perPage=1&filter[revoked]=false&filter[userId]={user}")
+    return op

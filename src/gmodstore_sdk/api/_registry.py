@@ -764,6 +764,7 @@ OPERATIONS: tuple[OperationInfo, ...] = (
         params=(
             ParamInfo("product", "product", "path", True, "string"),
             ParamInfo("purchase", "purchase", "path", True, "string"),
+            ParamInfo("filter", "filter", "query", False, "filter"),
         ),
         body=None,
         body_param=None,

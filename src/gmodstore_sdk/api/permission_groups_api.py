@@ -15,61 +15,66 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Batch, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_permission_group_response import CreatePermissionGroupResponse
-from gmodstore_sdk.model.delete_permission_group_response import DeletePermissionGroupResponse
-from gmodstore_sdk.model.get_permission_group_response import GetPermissionGroupResponse
-from gmodstore_sdk.model.get_permission_groups_response import GetPermissionGroupsResponse
-from gmodstore_sdk.model.list_permission_groups_response import ListPermissionGroupsResponse
-from gmodstore_sdk.model.new_permission_group_payload import NewPermissionGroupPayload
-from gmodstore_sdk.model.permission_group import PermissionGroup
-from gmodstore_sdk.model.update_permission_group_payload import UpdatePermissionGroupPayload
-from gmodstore_sdk.model.update_permission_group_response import UpdatePermissionGroupResponse
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_permission_group_response import CreatePermissionGroupResponse
+    from gmodstore_sdk.model.delete_permission_group_response import DeletePermissionGroupResponse
+    from gmodstore_sdk.model.get_permission_group_response import GetPermissionGroupResponse
+    from gmodstore_sdk.model.get_permission_groups_response import GetPermissionGroupsResponse
+    from gmodstore_sdk.model.list_permission_groups_response import ListPermissionGroupsResponse
+    from gmodstore_sdk.model.new_permission_group_payload import NewPermissionGroupPayload
+    from gmodstore_sdk.model.permission_group import PermissionGroup
+    from gmodstore_sdk.model.update_permission_group_payload import UpdatePermissionGroupPayload
+    from gmodstore_sdk.model.update_permission_group_response import UpdatePermissionGroupResponse
 
 __all__ = ["AsyncPermissionGroupsApi", "PermissionGroupsApi"]
 
-_GET_PERMISSION_GROUPS = Endpoint(
-    "GET", "/permission-groups/batch", GetPermissionGroupsResponse, scope="permission-groups:read"
+_GET_PERMISSION_GROUPS: Endpoint[GetPermissionGroupsResponse] = Endpoint(
+    "GET",
+    "/permission-groups/batch",
+    "get_permission_groups_response.GetPermissionGroupsResponse",
+    scope="permission-groups:read",
 )
-_LIST_PERMISSION_GROUPS = Endpoint(
+_LIST_PERMISSION_GROUPS: Endpoint[ListPermissionGroupsResponse] = Endpoint(
     "GET",
     "/permission-groups",
-    ListPermissionGroupsResponse,
+    "list_permission_groups_response.ListPermissionGroupsResponse",
     scope="permission-groups:read",
     query=(PerPage(1, 100), CURSOR),
 )
-_CREATE_PERMISSION_GROUP = Endpoint(
+_CREATE_PERMISSION_GROUP: Endpoint[CreatePermissionGroupResponse] = Endpoint(
     "POST",
     "/permission-groups",
-    CreatePermissionGroupResponse,
+    "create_permission_group_response.CreatePermissionGroupResponse",
     scope="permission-groups:write",
-    body=NewPermissionGroupPayload,
+    body="new_permission_group_payload.NewPermissionGroupPayload",
 )
-_GET_PERMISSION_GROUP = Endpoint(
+_GET_PERMISSION_GROUP: Endpoint[GetPermissionGroupResponse] = Endpoint(
     "GET",
     "/permission-groups/{}",
-    GetPermissionGroupResponse,
+    "get_permission_group_response.GetPermissionGroupResponse",
     scope="permission-groups:read",
     path_names=("permission_group",),
 )
-_UPDATE_PERMISSION_GROUP = Endpoint(
+_UPDATE_PERMISSION_GROUP: Endpoint[UpdatePermissionGroupResponse] = Endpoint(
     "PUT",
     "/permission-groups/{}",
-    UpdatePermissionGroupResponse,
+    "update_permission_group_response.UpdatePermissionGroupResponse",
     scope="permission-groups:write",
     path_names=("permission_group",),
-    body=UpdatePermissionGroupPayload,
+    body="update_permission_group_payload.UpdatePermissionGroupPayload",
 )
-_DELETE_PERMISSION_GROUP = Endpoint(
+_DELETE_PERMISSION_GROUP: Endpoint[DeletePermissionGroupResponse] = Endpoint(
     "DELETE",
     "/permission-groups/{}",
-    DeletePermissionGroupResponse,
+    "delete_permission_group_response.DeletePermissionGroupResponse",
     scope="permission-groups:write",
     path_names=("permission_group",),
 )

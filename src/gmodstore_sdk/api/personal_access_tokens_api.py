@@ -15,63 +15,67 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_personal_access_token_response import (
-    CreatePersonalAccessTokenResponse,
-)
-from gmodstore_sdk.model.delete_personal_access_token_response import (
-    DeletePersonalAccessTokenResponse,
-)
-from gmodstore_sdk.model.get_personal_access_token_response import GetPersonalAccessTokenResponse
-from gmodstore_sdk.model.list_personal_access_tokens_response import (
-    ListPersonalAccessTokensResponse,
-)
-from gmodstore_sdk.model.new_personal_access_token_payload import NewPersonalAccessTokenPayload
-from gmodstore_sdk.model.personal_access_token import PersonalAccessToken
-from gmodstore_sdk.model.update_personal_access_token_response import (
-    UpdatePersonalAccessTokenResponse,
-)
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_personal_access_token_response import (
+        CreatePersonalAccessTokenResponse,
+    )
+    from gmodstore_sdk.model.delete_personal_access_token_response import (
+        DeletePersonalAccessTokenResponse,
+    )
+    from gmodstore_sdk.model.get_personal_access_token_response import (
+        GetPersonalAccessTokenResponse,
+    )
+    from gmodstore_sdk.model.list_personal_access_tokens_response import (
+        ListPersonalAccessTokensResponse,
+    )
+    from gmodstore_sdk.model.new_personal_access_token_payload import NewPersonalAccessTokenPayload
+    from gmodstore_sdk.model.personal_access_token import PersonalAccessToken
+    from gmodstore_sdk.model.update_personal_access_token_response import (
+        UpdatePersonalAccessTokenResponse,
+    )
 
 __all__ = ["AsyncPersonalAccessTokensApi", "PersonalAccessTokensApi"]
 
-_LIST_PERSONAL_ACCESS_TOKENS = Endpoint(
+_LIST_PERSONAL_ACCESS_TOKENS: Endpoint[ListPersonalAccessTokensResponse] = Endpoint(
     "GET",
     "/me/personal-access-tokens",
-    ListPersonalAccessTokensResponse,
+    "list_personal_access_tokens_response.ListPersonalAccessTokensResponse",
     scope="personal-access-tokens:read",
     query=(PerPage(1, 100), CURSOR),
 )
-_CREATE_PERSONAL_ACCESS_TOKEN = Endpoint(
+_CREATE_PERSONAL_ACCESS_TOKEN: Endpoint[CreatePersonalAccessTokenResponse] = Endpoint(
     "POST",
     "/me/personal-access-tokens",
-    CreatePersonalAccessTokenResponse,
+    "create_personal_access_token_response.CreatePersonalAccessTokenResponse",
     scope="personal-access-tokens:write",
-    body=NewPersonalAccessTokenPayload,
+    body="new_personal_access_token_payload.NewPersonalAccessTokenPayload",
 )
-_GET_PERSONAL_ACCESS_TOKEN = Endpoint(
+_GET_PERSONAL_ACCESS_TOKEN: Endpoint[GetPersonalAccessTokenResponse] = Endpoint(
     "GET",
     "/me/personal-access-tokens/{}",
-    GetPersonalAccessTokenResponse,
+    "get_personal_access_token_response.GetPersonalAccessTokenResponse",
     scope="personal-access-tokens:read",
     path_names=("personal_access_token",),
 )
-_UPDATE_PERSONAL_ACCESS_TOKEN = Endpoint(
+_UPDATE_PERSONAL_ACCESS_TOKEN: Endpoint[UpdatePersonalAccessTokenResponse] = Endpoint(
     "PUT",
     "/me/personal-access-tokens/{}",
-    UpdatePersonalAccessTokenResponse,
+    "update_personal_access_token_response.UpdatePersonalAccessTokenResponse",
     scope="personal-access-tokens:write",
     path_names=("personal_access_token",),
 )
-_DELETE_PERSONAL_ACCESS_TOKEN = Endpoint(
+_DELETE_PERSONAL_ACCESS_TOKEN: Endpoint[DeletePersonalAccessTokenResponse] = Endpoint(
     "DELETE",
     "/me/personal-access-tokens/{}",
-    DeletePersonalAccessTokenResponse,
+    "delete_personal_access_token_response.DeletePersonalAccessTokenResponse",
     scope="personal-access-tokens:write",
     path_names=("personal_access_token",),
 )

@@ -14,60 +14,62 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, FilterParam, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_product_coupon_response import CreateProductCouponResponse
-from gmodstore_sdk.model.delete_product_coupon_response import DeleteProductCouponResponse
-from gmodstore_sdk.model.get_product_coupon_response import GetProductCouponResponse
-from gmodstore_sdk.model.list_product_coupons_response import ListProductCouponsResponse
-from gmodstore_sdk.model.new_product_coupon_payload import NewProductCouponPayload
-from gmodstore_sdk.model.product_coupon import ProductCoupon
-from gmodstore_sdk.model.product_coupon_filter import ProductCouponFilter
-from gmodstore_sdk.model.update_product_coupon_payload import UpdateProductCouponPayload
-from gmodstore_sdk.model.update_product_coupon_response import UpdateProductCouponResponse
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_product_coupon_response import CreateProductCouponResponse
+    from gmodstore_sdk.model.delete_product_coupon_response import DeleteProductCouponResponse
+    from gmodstore_sdk.model.get_product_coupon_response import GetProductCouponResponse
+    from gmodstore_sdk.model.list_product_coupons_response import ListProductCouponsResponse
+    from gmodstore_sdk.model.new_product_coupon_payload import NewProductCouponPayload
+    from gmodstore_sdk.model.product_coupon import ProductCoupon
+    from gmodstore_sdk.model.product_coupon_filter import ProductCouponFilter
+    from gmodstore_sdk.model.update_product_coupon_payload import UpdateProductCouponPayload
+    from gmodstore_sdk.model.update_product_coupon_response import UpdateProductCouponResponse
 
 __all__ = ["AsyncProductCouponsApi", "ProductCouponsApi"]
 
-_LIST_PRODUCT_COUPONS = Endpoint(
+_LIST_PRODUCT_COUPONS: Endpoint[ListProductCouponsResponse] = Endpoint(
     "GET",
     "/products/{}/coupons",
-    ListProductCouponsResponse,
+    "list_product_coupons_response.ListProductCouponsResponse",
     scope="product-coupons:read",
     path_names=("product",),
-    query=(PerPage(1, 100), CURSOR, FilterParam(ProductCouponFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("product_coupon_filter.ProductCouponFilter")),
 )
-_CREATE_PRODUCT_COUPON = Endpoint(
+_CREATE_PRODUCT_COUPON: Endpoint[CreateProductCouponResponse] = Endpoint(
     "POST",
     "/products/{}/coupons",
-    CreateProductCouponResponse,
+    "create_product_coupon_response.CreateProductCouponResponse",
     scope="product-coupons:write",
     path_names=("product",),
-    body=NewProductCouponPayload,
+    body="new_product_coupon_payload.NewProductCouponPayload",
 )
-_GET_PRODUCT_COUPON = Endpoint(
+_GET_PRODUCT_COUPON: Endpoint[GetProductCouponResponse] = Endpoint(
     "GET",
     "/products/{}/coupons/{}",
-    GetProductCouponResponse,
+    "get_product_coupon_response.GetProductCouponResponse",
     scope="product-coupons:read",
     path_names=("product", "coupon"),
 )
-_UPDATE_PRODUCT_COUPON = Endpoint(
+_UPDATE_PRODUCT_COUPON: Endpoint[UpdateProductCouponResponse] = Endpoint(
     "PUT",
     "/products/{}/coupons/{}",
-    UpdateProductCouponResponse,
+    "update_product_coupon_response.UpdateProductCouponResponse",
     scope="product-coupons:write",
     path_names=("product", "coupon"),
-    body=UpdateProductCouponPayload,
+    body="update_product_coupon_payload.UpdateProductCouponPayload",
 )
-_DELETE_PRODUCT_COUPON = Endpoint(
+_DELETE_PRODUCT_COUPON: Endpoint[DeleteProductCouponResponse] = Endpoint(
     "DELETE",
     "/products/{}/coupons/{}",
-    DeleteProductCouponResponse,
+    "delete_product_coupon_response.DeleteProductCouponResponse",
     scope="product-coupons:write",
     path_names=("product", "coupon"),
 )

@@ -14,90 +14,92 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk._uploads import FileInput, UploadProgress
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, build_multipart, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_product_medium_response import CreateProductMediumResponse
-from gmodstore_sdk.model.delete_product_medium_response import DeleteProductMediumResponse
-from gmodstore_sdk.model.get_product_medium_response import GetProductMediumResponse
-from gmodstore_sdk.model.list_product_media_response import ListProductMediaResponse
-from gmodstore_sdk.model.new_product_medium_payload import NewProductMediumPayload
-from gmodstore_sdk.model.product_media_generic_upload_response import (
-    ProductMediaGenericUploadResponse,
-)
-from gmodstore_sdk.model.product_medium import ProductMedium
-from gmodstore_sdk.model.update_product_medium_payload import UpdateProductMediumPayload
-from gmodstore_sdk.model.update_product_medium_response import UpdateProductMediumResponse
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_product_medium_response import CreateProductMediumResponse
+    from gmodstore_sdk.model.delete_product_medium_response import DeleteProductMediumResponse
+    from gmodstore_sdk.model.get_product_medium_response import GetProductMediumResponse
+    from gmodstore_sdk.model.list_product_media_response import ListProductMediaResponse
+    from gmodstore_sdk.model.new_product_medium_payload import NewProductMediumPayload
+    from gmodstore_sdk.model.product_media_generic_upload_response import (
+        ProductMediaGenericUploadResponse,
+    )
+    from gmodstore_sdk.model.product_medium import ProductMedium
+    from gmodstore_sdk.model.update_product_medium_payload import UpdateProductMediumPayload
+    from gmodstore_sdk.model.update_product_medium_response import UpdateProductMediumResponse
 
 __all__ = ["AsyncProductMediaApi", "ProductMediaApi"]
 
-_LIST_PRODUCT_MEDIA = Endpoint(
+_LIST_PRODUCT_MEDIA: Endpoint[ListProductMediaResponse] = Endpoint(
     "GET",
     "/products/{}/media",
-    ListProductMediaResponse,
+    "list_product_media_response.ListProductMediaResponse",
     scope="product-media:read",
     path_names=("product",),
     query=(PerPage(1, 100), CURSOR),
 )
-_CREATE_PRODUCT_MEDIUM = Endpoint(
+_CREATE_PRODUCT_MEDIUM: Endpoint[CreateProductMediumResponse] = Endpoint(
     "POST",
     "/products/{}/media",
-    CreateProductMediumResponse,
+    "create_product_medium_response.CreateProductMediumResponse",
     scope="product-media:write",
     path_names=("product",),
 )
-_GET_PRODUCT_MEDIUM = Endpoint(
+_GET_PRODUCT_MEDIUM: Endpoint[GetProductMediumResponse] = Endpoint(
     "GET",
     "/products/{}/media/{}",
-    GetProductMediumResponse,
+    "get_product_medium_response.GetProductMediumResponse",
     scope="product-media:read",
     path_names=("product", "medium"),
 )
-_UPDATE_PRODUCT_MEDIA = Endpoint(
+_UPDATE_PRODUCT_MEDIA: Endpoint[UpdateProductMediumResponse] = Endpoint(
     "PUT",
     "/products/{}/media/{}",
-    UpdateProductMediumResponse,
+    "update_product_medium_response.UpdateProductMediumResponse",
     scope="product-media:write",
     path_names=("product", "medium"),
-    body=UpdateProductMediumPayload,
+    body="update_product_medium_payload.UpdateProductMediumPayload",
 )
-_DELETE_PRODUCT_MEDIUM = Endpoint(
+_DELETE_PRODUCT_MEDIUM: Endpoint[DeleteProductMediumResponse] = Endpoint(
     "DELETE",
     "/products/{}/media/{}",
-    DeleteProductMediumResponse,
+    "delete_product_medium_response.DeleteProductMediumResponse",
     scope="product-media:write",
     path_names=("product", "medium"),
 )
-_UPLOAD_PRODUCT_BACKGROUND = Endpoint(
+_UPLOAD_PRODUCT_BACKGROUND: Endpoint[ProductMediaGenericUploadResponse] = Endpoint(
     "POST",
     "/products/{}/media/background",
-    ProductMediaGenericUploadResponse,
+    "product_media_generic_upload_response.ProductMediaGenericUploadResponse",
     scope="product-media:write",
     path_names=("product",),
 )
-_UPLOAD_PRODUCT_PAGE_HEADER = Endpoint(
+_UPLOAD_PRODUCT_PAGE_HEADER: Endpoint[ProductMediaGenericUploadResponse] = Endpoint(
     "POST",
     "/products/{}/media/page-header",
-    ProductMediaGenericUploadResponse,
+    "product_media_generic_upload_response.ProductMediaGenericUploadResponse",
     scope="product-media:write",
     path_names=("product",),
 )
-_UPLOAD_PRODUCT_BIG_HEADER = Endpoint(
+_UPLOAD_PRODUCT_BIG_HEADER: Endpoint[ProductMediaGenericUploadResponse] = Endpoint(
     "POST",
     "/products/{}/media/big-header",
-    ProductMediaGenericUploadResponse,
+    "product_media_generic_upload_response.ProductMediaGenericUploadResponse",
     scope="product-media:write",
     path_names=("product",),
 )
-_UPLOAD_PRODUCT_LISTING_HEADER = Endpoint(
+_UPLOAD_PRODUCT_LISTING_HEADER: Endpoint[ProductMediaGenericUploadResponse] = Endpoint(
     "POST",
     "/products/{}/media/listing-header",
-    ProductMediaGenericUploadResponse,
+    "product_media_generic_upload_response.ProductMediaGenericUploadResponse",
     scope="product-media:write",
     path_names=("product",),
 )
@@ -220,7 +222,7 @@ class ProductMediaApi:
             self.api_client,
             _CREATE_PRODUCT_MEDIUM,
             (product,),
-            NewProductMediumPayload,
+            "new_product_medium_payload.NewProductMediumPayload",
             new_product_medium_payload,
             {"image": image, "video": video},
             progress,
@@ -600,7 +602,7 @@ class AsyncProductMediaApi:
             self.api_client,
             _CREATE_PRODUCT_MEDIUM,
             (product,),
-            NewProductMediumPayload,
+            "new_product_medium_payload.NewProductMediumPayload",
             new_product_medium_payload,
             {"image": image, "video": video},
             progress,

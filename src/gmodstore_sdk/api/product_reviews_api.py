@@ -14,32 +14,34 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, FilterParam, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.get_product_review_response import GetProductReviewResponse
-from gmodstore_sdk.model.list_product_reviews_response import ListProductReviewsResponse
-from gmodstore_sdk.model.product_review import ProductReview
-from gmodstore_sdk.model.product_review_filter import ProductReviewFilter
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.get_product_review_response import GetProductReviewResponse
+    from gmodstore_sdk.model.list_product_reviews_response import ListProductReviewsResponse
+    from gmodstore_sdk.model.product_review import ProductReview
+    from gmodstore_sdk.model.product_review_filter import ProductReviewFilter
 
 __all__ = ["AsyncProductReviewsApi", "ProductReviewsApi"]
 
-_LIST_PRODUCT_REVIEWS = Endpoint(
+_LIST_PRODUCT_REVIEWS: Endpoint[ListProductReviewsResponse] = Endpoint(
     "GET",
     "/products/{}/reviews",
-    ListProductReviewsResponse,
+    "list_product_reviews_response.ListProductReviewsResponse",
     scope="product-reviews:read",
     path_names=("product",),
-    query=(PerPage(1, 100), CURSOR, FilterParam(ProductReviewFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("product_review_filter.ProductReviewFilter")),
 )
-_GET_PRODUCT_REVIEW = Endpoint(
+_GET_PRODUCT_REVIEW: Endpoint[GetProductReviewResponse] = Endpoint(
     "GET",
     "/products/{}/reviews/{}",
-    GetProductReviewResponse,
+    "get_product_review_response.GetProductReviewResponse",
     scope="product-reviews:read",
     path_names=("product", "review"),
 )

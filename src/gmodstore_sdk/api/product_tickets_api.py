@@ -14,26 +14,28 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, FilterParam, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.list_tickets_response import ListTicketsResponse
-from gmodstore_sdk.model.ticket import Ticket
-from gmodstore_sdk.model.ticket_filter import TicketFilter
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.list_tickets_response import ListTicketsResponse
+    from gmodstore_sdk.model.ticket import Ticket
+    from gmodstore_sdk.model.ticket_filter import TicketFilter
 
 __all__ = ["AsyncProductTicketsApi", "ProductTicketsApi"]
 
-_LIST_PRODUCT_TICKETS = Endpoint(
+_LIST_PRODUCT_TICKETS: Endpoint[ListTicketsResponse] = Endpoint(
     "GET",
     "/products/{}/tickets",
-    ListTicketsResponse,
+    "list_tickets_response.ListTicketsResponse",
     scope="tickets:read",
     path_names=("product",),
-    query=(CURSOR, FilterParam(TicketFilter)),
+    query=(CURSOR, FilterParam("ticket_filter.TicketFilter")),
 )
 
 

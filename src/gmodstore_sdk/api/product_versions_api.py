@@ -15,7 +15,7 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
@@ -34,61 +34,63 @@ from gmodstore_sdk.api._extras.product_versions import (
     ProductVersionsExtras,
 )
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_product_version_response import CreateProductVersionResponse
-from gmodstore_sdk.model.delete_product_version_response import DeleteProductVersionResponse
-from gmodstore_sdk.model.download_product_version_response import DownloadProductVersionResponse
-from gmodstore_sdk.model.get_product_version_response import GetProductVersionResponse
-from gmodstore_sdk.model.list_product_versions_response import ListProductVersionsResponse
-from gmodstore_sdk.model.new_product_version_payload import NewProductVersionPayload
-from gmodstore_sdk.model.product_version import ProductVersion
-from gmodstore_sdk.model.product_version_filter import ProductVersionFilter
-from gmodstore_sdk.model.update_product_version_payload import UpdateProductVersionPayload
-from gmodstore_sdk.model.update_product_version_response import UpdateProductVersionResponse
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_product_version_response import CreateProductVersionResponse
+    from gmodstore_sdk.model.delete_product_version_response import DeleteProductVersionResponse
+    from gmodstore_sdk.model.download_product_version_response import DownloadProductVersionResponse
+    from gmodstore_sdk.model.get_product_version_response import GetProductVersionResponse
+    from gmodstore_sdk.model.list_product_versions_response import ListProductVersionsResponse
+    from gmodstore_sdk.model.new_product_version_payload import NewProductVersionPayload
+    from gmodstore_sdk.model.product_version import ProductVersion
+    from gmodstore_sdk.model.product_version_filter import ProductVersionFilter
+    from gmodstore_sdk.model.update_product_version_payload import UpdateProductVersionPayload
+    from gmodstore_sdk.model.update_product_version_response import UpdateProductVersionResponse
 
 __all__ = ["AsyncProductVersionsApi", "ProductVersionsApi"]
 
-_LIST_PRODUCT_VERSIONS = Endpoint(
+_LIST_PRODUCT_VERSIONS: Endpoint[ListProductVersionsResponse] = Endpoint(
     "GET",
     "/products/{}/versions",
-    ListProductVersionsResponse,
+    "list_product_versions_response.ListProductVersionsResponse",
     scope="product-versions:read",
     path_names=("product",),
-    query=(PerPage(1, 100), CURSOR, FilterParam(ProductVersionFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("product_version_filter.ProductVersionFilter")),
 )
-_CREATE_PRODUCT_VERSION = Endpoint(
+_CREATE_PRODUCT_VERSION: Endpoint[CreateProductVersionResponse] = Endpoint(
     "POST",
     "/products/{}/versions",
-    CreateProductVersionResponse,
+    "create_product_version_response.CreateProductVersionResponse",
     scope="product-versions:write",
     path_names=("product",),
 )
-_GET_PRODUCT_VERSION = Endpoint(
+_GET_PRODUCT_VERSION: Endpoint[GetProductVersionResponse] = Endpoint(
     "GET",
     "/products/{}/versions/{}",
-    GetProductVersionResponse,
+    "get_product_version_response.GetProductVersionResponse",
     scope="product-versions:read",
     path_names=("product", "version"),
 )
-_UPDATE_PRODUCT_VERSION = Endpoint(
+_UPDATE_PRODUCT_VERSION: Endpoint[UpdateProductVersionResponse] = Endpoint(
     "PUT",
     "/products/{}/versions/{}",
-    UpdateProductVersionResponse,
+    "update_product_version_response.UpdateProductVersionResponse",
     scope="product-versions:write",
     path_names=("product", "version"),
-    body=UpdateProductVersionPayload,
+    body="update_product_version_payload.UpdateProductVersionPayload",
 )
-_DELETE_PRODUCT_VERSION = Endpoint(
+_DELETE_PRODUCT_VERSION: Endpoint[DeleteProductVersionResponse] = Endpoint(
     "DELETE",
     "/products/{}/versions/{}",
-    DeleteProductVersionResponse,
+    "delete_product_version_response.DeleteProductVersionResponse",
     scope="product-versions:write",
     path_names=("product", "version"),
 )
-_GET_PRODUCT_DOWNLOAD_URL = Endpoint(
+_GET_PRODUCT_DOWNLOAD_URL: Endpoint[DownloadProductVersionResponse] = Endpoint(
     "POST",
     "/products/{}/versions/{}/download",
-    DownloadProductVersionResponse,
+    "download_product_version_response.DownloadProductVersionResponse",
     scope="product-versions:download",
     path_names=("product", "version"),
 )
@@ -215,7 +217,7 @@ class ProductVersionsApi(ProductVersionsExtras):
             self.api_client,
             _CREATE_PRODUCT_VERSION,
             (product,),
-            NewProductVersionPayload,
+            "new_product_version_payload.NewProductVersionPayload",
             new_product_version_payload,
             {"file": file},
             progress,
@@ -473,7 +475,7 @@ class AsyncProductVersionsApi(AsyncProductVersionsExtras):
             self.api_client,
             _CREATE_PRODUCT_VERSION,
             (product,),
-            NewProductVersionPayload,
+            "new_product_version_payload.NewProductVersionPayload",
             new_product_version_payload,
             {"file": file},
             progress,

@@ -14,32 +14,40 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Batch, Endpoint, FilterParam, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.get_product_response import GetProductResponse
-from gmodstore_sdk.model.get_products_response import GetProductsResponse
-from gmodstore_sdk.model.list_products_response import ListProductsResponse
-from gmodstore_sdk.model.product import Product
-from gmodstore_sdk.model.product_filter import ProductFilter
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.get_product_response import GetProductResponse
+    from gmodstore_sdk.model.get_products_response import GetProductsResponse
+    from gmodstore_sdk.model.list_products_response import ListProductsResponse
+    from gmodstore_sdk.model.product import Product
+    from gmodstore_sdk.model.product_filter import ProductFilter
 
 __all__ = ["AsyncProductsApi", "ProductsApi"]
 
-_GET_PRODUCTS = Endpoint("GET", "/products/batch", GetProductsResponse, scope="products:read")
-_LIST_PRODUCTS = Endpoint(
+_GET_PRODUCTS: Endpoint[GetProductsResponse] = Endpoint(
+    "GET", "/products/batch", "get_products_response.GetProductsResponse", scope="products:read"
+)
+_LIST_PRODUCTS: Endpoint[ListProductsResponse] = Endpoint(
     "GET",
     "/teams/{}/products",
-    ListProductsResponse,
+    "list_products_response.ListProductsResponse",
     scope="products:read",
     path_names=("team",),
-    query=(PerPage(1, 100), CURSOR, FilterParam(ProductFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("product_filter.ProductFilter")),
 )
-_GET_PRODUCT = Endpoint(
-    "GET", "/products/{}", GetProductResponse, scope="products:read", path_names=("product",)
+_GET_PRODUCT: Endpoint[GetProductResponse] = Endpoint(
+    "GET",
+    "/products/{}",
+    "get_product_response.GetProductResponse",
+    scope="products:read",
+    path_names=("product",),
 )
 
 

@@ -14,21 +14,24 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.list_team_users_response import ListTeamUsersResponse
-from gmodstore_sdk.model.team_user import TeamUser
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.list_team_users_response import ListTeamUsersResponse
+    from gmodstore_sdk.model.team_user import TeamUser
 
 __all__ = ["AsyncTeamUsersApi", "TeamUsersApi"]
 
-_LIST_TEAM_USERS = Endpoint(
+_LIST_TEAM_USERS: Endpoint[ListTeamUsersResponse] = Endpoint(
     "GET",
     "/teams/{}/users",
-    ListTeamUsersResponse,
+    "list_team_users_response.ListTeamUsersResponse",
     scope="team-users:read",
     path_names=("team",),
     query=(PerPage(1, 100), CURSOR),

@@ -15,115 +15,119 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model._empty import NoContent
-from gmodstore_sdk.model.create_team_webhook_endpoint_response import (
-    CreateTeamWebhookEndpointResponse,
-)
-from gmodstore_sdk.model.delete_team_webhook_endpoint_response import (
-    DeleteTeamWebhookEndpointResponse,
-)
-from gmodstore_sdk.model.get_team_webhook_endpoint_response import GetTeamWebhookEndpointResponse
-from gmodstore_sdk.model.get_webhook_endpoint_secret_response import (
-    GetWebhookEndpointSecretResponse,
-)
-from gmodstore_sdk.model.list_team_webhook_endpoints_response import (
-    ListTeamWebhookEndpointsResponse,
-)
-from gmodstore_sdk.model.list_team_webhook_message_attempts_response import (
-    ListTeamWebhookMessageAttemptsResponse,
-)
-from gmodstore_sdk.model.new_team_webhook_endpoint_payload import NewTeamWebhookEndpointPayload
-from gmodstore_sdk.model.team_webhook_endpoint import TeamWebhookEndpoint
-from gmodstore_sdk.model.team_webhook_message_attempt import TeamWebhookMessageAttempt
-from gmodstore_sdk.model.update_team_webhook_endpoint_payload import (
-    UpdateTeamWebhookEndpointPayload,
-)
-from gmodstore_sdk.model.update_team_webhook_endpoint_response import (
-    UpdateTeamWebhookEndpointResponse,
-)
-from gmodstore_sdk.model.update_webhook_endpoint_secret_response import (
-    UpdateWebhookEndpointSecretResponse,
-)
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model._empty import NoContent
+    from gmodstore_sdk.model.create_team_webhook_endpoint_response import (
+        CreateTeamWebhookEndpointResponse,
+    )
+    from gmodstore_sdk.model.delete_team_webhook_endpoint_response import (
+        DeleteTeamWebhookEndpointResponse,
+    )
+    from gmodstore_sdk.model.get_team_webhook_endpoint_response import (
+        GetTeamWebhookEndpointResponse,
+    )
+    from gmodstore_sdk.model.get_webhook_endpoint_secret_response import (
+        GetWebhookEndpointSecretResponse,
+    )
+    from gmodstore_sdk.model.list_team_webhook_endpoints_response import (
+        ListTeamWebhookEndpointsResponse,
+    )
+    from gmodstore_sdk.model.list_team_webhook_message_attempts_response import (
+        ListTeamWebhookMessageAttemptsResponse,
+    )
+    from gmodstore_sdk.model.new_team_webhook_endpoint_payload import NewTeamWebhookEndpointPayload
+    from gmodstore_sdk.model.team_webhook_endpoint import TeamWebhookEndpoint
+    from gmodstore_sdk.model.team_webhook_message_attempt import TeamWebhookMessageAttempt
+    from gmodstore_sdk.model.update_team_webhook_endpoint_payload import (
+        UpdateTeamWebhookEndpointPayload,
+    )
+    from gmodstore_sdk.model.update_team_webhook_endpoint_response import (
+        UpdateTeamWebhookEndpointResponse,
+    )
+    from gmodstore_sdk.model.update_webhook_endpoint_secret_response import (
+        UpdateWebhookEndpointSecretResponse,
+    )
 
 __all__ = ["AsyncTeamWebhookEndpointsApi", "TeamWebhookEndpointsApi"]
 
-_TEST_TEAM_WEBHOOK_ENDPOINTS = Endpoint(
+_TEST_TEAM_WEBHOOK_ENDPOINTS: Endpoint[NoContent] = Endpoint(
     "POST",
     "/teams/{}/webhook-endpoints/test",
-    NoContent,
+    "_empty.NoContent",
     scope="team-webhook-endpoints:write",
     path_names=("team",),
 )
-_RESEND_TEAM_WEBHOOK_ENDPOINT_ATTEMPT = Endpoint(
+_RESEND_TEAM_WEBHOOK_ENDPOINT_ATTEMPT: Endpoint[NoContent] = Endpoint(
     "POST",
     "/teams/{}/webhook-endpoints/{}/attempts/{}/resend",
-    NoContent,
+    "_empty.NoContent",
     scope="team-webhook-endpoints:write",
     path_names=("team", "webhook_endpoint", "webhook_message"),
 )
-_LIST_TEAM_WEBHOOK_ENDPOINTS = Endpoint(
+_LIST_TEAM_WEBHOOK_ENDPOINTS: Endpoint[ListTeamWebhookEndpointsResponse] = Endpoint(
     "GET",
     "/teams/{}/webhook-endpoints",
-    ListTeamWebhookEndpointsResponse,
+    "list_team_webhook_endpoints_response.ListTeamWebhookEndpointsResponse",
     scope="team-webhook-endpoints:read",
     path_names=("team",),
     query=(PerPage(1, 100), CURSOR),
 )
-_CREATE_TEAM_WEBHOOK_ENDPOINT = Endpoint(
+_CREATE_TEAM_WEBHOOK_ENDPOINT: Endpoint[CreateTeamWebhookEndpointResponse] = Endpoint(
     "POST",
     "/teams/{}/webhook-endpoints",
-    CreateTeamWebhookEndpointResponse,
+    "create_team_webhook_endpoint_response.CreateTeamWebhookEndpointResponse",
     scope="team-webhook-endpoints:write",
     path_names=("team",),
-    body=NewTeamWebhookEndpointPayload,
+    body="new_team_webhook_endpoint_payload.NewTeamWebhookEndpointPayload",
 )
-_GET_TEAM_WEBHOOK_ENDPOINT = Endpoint(
+_GET_TEAM_WEBHOOK_ENDPOINT: Endpoint[GetTeamWebhookEndpointResponse] = Endpoint(
     "GET",
     "/teams/{}/webhook-endpoints/{}",
-    GetTeamWebhookEndpointResponse,
+    "get_team_webhook_endpoint_response.GetTeamWebhookEndpointResponse",
     scope="team-webhook-endpoints:read",
     path_names=("team", "webhook_endpoint"),
 )
-_UPDATE_TEAM_WEBHOOK_ENDPOINT = Endpoint(
+_UPDATE_TEAM_WEBHOOK_ENDPOINT: Endpoint[UpdateTeamWebhookEndpointResponse] = Endpoint(
     "PUT",
     "/teams/{}/webhook-endpoints/{}",
-    UpdateTeamWebhookEndpointResponse,
+    "update_team_webhook_endpoint_response.UpdateTeamWebhookEndpointResponse",
     scope="team-webhook-endpoints:write",
     path_names=("team", "webhook_endpoint"),
-    body=UpdateTeamWebhookEndpointPayload,
+    body="update_team_webhook_endpoint_payload.UpdateTeamWebhookEndpointPayload",
 )
-_DELETE_TEAM_WEBHOOK_ENDPOINT = Endpoint(
+_DELETE_TEAM_WEBHOOK_ENDPOINT: Endpoint[DeleteTeamWebhookEndpointResponse] = Endpoint(
     "DELETE",
     "/teams/{}/webhook-endpoints/{}",
-    DeleteTeamWebhookEndpointResponse,
+    "delete_team_webhook_endpoint_response.DeleteTeamWebhookEndpointResponse",
     scope="team-webhook-endpoints:write",
     path_names=("team", "webhook_endpoint"),
 )
-_GET_TEAM_WEBHOOK_ENDPOINT_SECRET = Endpoint(
+_GET_TEAM_WEBHOOK_ENDPOINT_SECRET: Endpoint[GetWebhookEndpointSecretResponse] = Endpoint(
     "GET",
     "/teams/{}/webhook-endpoints/{}/secret",
-    GetWebhookEndpointSecretResponse,
+    "get_webhook_endpoint_secret_response.GetWebhookEndpointSecretResponse",
     scope="team-webhook-endpoints:read",
     path_names=("team", "webhook_endpoint"),
 )
-_UPDATE_TEAM_WEBHOOK_ENDPOINT_SECRET = Endpoint(
+_UPDATE_TEAM_WEBHOOK_ENDPOINT_SECRET: Endpoint[UpdateWebhookEndpointSecretResponse] = Endpoint(
     "PUT",
     "/teams/{}/webhook-endpoints/{}/secret",
-    UpdateWebhookEndpointSecretResponse,
+    "update_webhook_endpoint_secret_response.UpdateWebhookEndpointSecretResponse",
     scope="team-webhook-endpoints:write",
     path_names=("team", "webhook_endpoint"),
 )
-_LIST_TEAM_WEBHOOK_ENDPOINT_ATTEMPTS = Endpoint(
+_LIST_TEAM_WEBHOOK_ENDPOINT_ATTEMPTS: Endpoint[ListTeamWebhookMessageAttemptsResponse] = Endpoint(
     "GET",
     "/teams/{}/webhook-endpoints/{}/attempts",
-    ListTeamWebhookMessageAttemptsResponse,
+    "list_team_webhook_message_attempts_response.ListTeamWebhookMessageAttemptsResponse",
     scope="team-webhook-endpoints:read",
     path_names=("team", "webhook_endpoint"),
     query=(PerPage(1, 100), CURSOR),

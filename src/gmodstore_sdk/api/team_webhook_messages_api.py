@@ -15,39 +15,46 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.get_team_webhook_message_response import GetTeamWebhookMessageResponse
-from gmodstore_sdk.model.list_team_webhook_attempts_response import ListTeamWebhookAttemptsResponse
-from gmodstore_sdk.model.list_team_webhook_messages_response import ListTeamWebhookMessagesResponse
-from gmodstore_sdk.model.team_webhook_attempt import TeamWebhookAttempt
-from gmodstore_sdk.model.team_webhook_message import TeamWebhookMessage
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.get_team_webhook_message_response import GetTeamWebhookMessageResponse
+    from gmodstore_sdk.model.list_team_webhook_attempts_response import (
+        ListTeamWebhookAttemptsResponse,
+    )
+    from gmodstore_sdk.model.list_team_webhook_messages_response import (
+        ListTeamWebhookMessagesResponse,
+    )
+    from gmodstore_sdk.model.team_webhook_attempt import TeamWebhookAttempt
+    from gmodstore_sdk.model.team_webhook_message import TeamWebhookMessage
 
 __all__ = ["AsyncTeamWebhookMessagesApi", "TeamWebhookMessagesApi"]
 
-_LIST_TEAM_WEBHOOK_MESSAGES = Endpoint(
+_LIST_TEAM_WEBHOOK_MESSAGES: Endpoint[ListTeamWebhookMessagesResponse] = Endpoint(
     "GET",
     "/teams/{}/webhook-messages",
-    ListTeamWebhookMessagesResponse,
+    "list_team_webhook_messages_response.ListTeamWebhookMessagesResponse",
     scope="team-webhook-messages:read",
     path_names=("team",),
     query=(PerPage(1, 100), CURSOR),
 )
-_GET_TEAM_WEBHOOK_MESSAGE = Endpoint(
+_GET_TEAM_WEBHOOK_MESSAGE: Endpoint[GetTeamWebhookMessageResponse] = Endpoint(
     "GET",
     "/teams/{}/webhook-messages/{}",
-    GetTeamWebhookMessageResponse,
+    "get_team_webhook_message_response.GetTeamWebhookMessageResponse",
     scope="team-webhook-messages:read",
     path_names=("team", "webhook_message"),
 )
-_LIST_TEAM_WEBHOOK_MESSAGE_ATTEMPTS = Endpoint(
+_LIST_TEAM_WEBHOOK_MESSAGE_ATTEMPTS: Endpoint[ListTeamWebhookAttemptsResponse] = Endpoint(
     "GET",
     "/teams/{}/webhook-messages/{}/attempts",
-    ListTeamWebhookAttemptsResponse,
+    "list_team_webhook_attempts_response.ListTeamWebhookAttemptsResponse",
     scope="team-webhook-messages:read",
     path_names=("team", "webhook_message"),
     query=(PerPage(1, 100), CURSOR),

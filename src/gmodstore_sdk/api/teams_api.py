@@ -14,43 +14,65 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Batch, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_team_response import CreateTeamResponse
-from gmodstore_sdk.model.delete_team_response import DeleteTeamResponse
-from gmodstore_sdk.model.get_team_response import GetTeamResponse
-from gmodstore_sdk.model.get_teams_response import GetTeamsResponse
-from gmodstore_sdk.model.list_teams_response import ListTeamsResponse
-from gmodstore_sdk.model.new_team_payload import NewTeamPayload
-from gmodstore_sdk.model.team import Team
-from gmodstore_sdk.model.update_team_payload import UpdateTeamPayload
-from gmodstore_sdk.model.update_team_response import UpdateTeamResponse
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_team_response import CreateTeamResponse
+    from gmodstore_sdk.model.delete_team_response import DeleteTeamResponse
+    from gmodstore_sdk.model.get_team_response import GetTeamResponse
+    from gmodstore_sdk.model.get_teams_response import GetTeamsResponse
+    from gmodstore_sdk.model.list_teams_response import ListTeamsResponse
+    from gmodstore_sdk.model.new_team_payload import NewTeamPayload
+    from gmodstore_sdk.model.team import Team
+    from gmodstore_sdk.model.update_team_payload import UpdateTeamPayload
+    from gmodstore_sdk.model.update_team_response import UpdateTeamResponse
 
 __all__ = ["AsyncTeamsApi", "TeamsApi"]
 
-_GET_TEAMS = Endpoint("GET", "/teams/batch", GetTeamsResponse, scope="teams:read")
-_LIST_TEAMS = Endpoint(
-    "GET", "/teams", ListTeamsResponse, scope="teams:read", query=(PerPage(1, 100), CURSOR)
+_GET_TEAMS: Endpoint[GetTeamsResponse] = Endpoint(
+    "GET", "/teams/batch", "get_teams_response.GetTeamsResponse", scope="teams:read"
 )
-_CREATE_TEAM = Endpoint(
-    "POST", "/teams", CreateTeamResponse, scope="teams:write", body=NewTeamPayload
+_LIST_TEAMS: Endpoint[ListTeamsResponse] = Endpoint(
+    "GET",
+    "/teams",
+    "list_teams_response.ListTeamsResponse",
+    scope="teams:read",
+    query=(PerPage(1, 100), CURSOR),
 )
-_GET_TEAM = Endpoint("GET", "/teams/{}", GetTeamResponse, scope="teams:read", path_names=("team",))
-_UPDATE_TEAM = Endpoint(
+_CREATE_TEAM: Endpoint[CreateTeamResponse] = Endpoint(
+    "POST",
+    "/teams",
+    "create_team_response.CreateTeamResponse",
+    scope="teams:write",
+    body="new_team_payload.NewTeamPayload",
+)
+_GET_TEAM: Endpoint[GetTeamResponse] = Endpoint(
+    "GET",
+    "/teams/{}",
+    "get_team_response.GetTeamResponse",
+    scope="teams:read",
+    path_names=("team",),
+)
+_UPDATE_TEAM: Endpoint[UpdateTeamResponse] = Endpoint(
     "PUT",
     "/teams/{}",
-    UpdateTeamResponse,
+    "update_team_response.UpdateTeamResponse",
     scope="teams:write",
     path_names=("team",),
-    body=UpdateTeamPayload,
+    body="update_team_payload.UpdateTeamPayload",
 )
-_DELETE_TEAM = Endpoint(
-    "DELETE", "/teams/{}", DeleteTeamResponse, scope="teams:write", path_names=("team",)
+_DELETE_TEAM: Endpoint[DeleteTeamResponse] = Endpoint(
+    "DELETE",
+    "/teams/{}",
+    "delete_team_response.DeleteTeamResponse",
+    scope="teams:write",
+    path_names=("team",),
 )
 
 

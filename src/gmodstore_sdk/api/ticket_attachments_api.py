@@ -15,47 +15,50 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk._uploads import FileInput, UploadProgress
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, build_multipart, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_ticket_attachment_response import CreateTicketAttachmentResponse
-from gmodstore_sdk.model.delete_ticket_attachment_response import DeleteTicketAttachmentResponse
-from gmodstore_sdk.model.get_ticket_attachment_response import GetTicketAttachmentResponse
-from gmodstore_sdk.model.list_ticket_attachments_response import ListTicketAttachmentsResponse
-from gmodstore_sdk.model.ticket_attachment import TicketAttachment
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_ticket_attachment_response import CreateTicketAttachmentResponse
+    from gmodstore_sdk.model.delete_ticket_attachment_response import DeleteTicketAttachmentResponse
+    from gmodstore_sdk.model.get_ticket_attachment_response import GetTicketAttachmentResponse
+    from gmodstore_sdk.model.list_ticket_attachments_response import ListTicketAttachmentsResponse
+    from gmodstore_sdk.model.ticket_attachment import TicketAttachment
 
 __all__ = ["AsyncTicketAttachmentsApi", "TicketAttachmentsApi"]
 
-_LIST_TICKET_ATTACHMENTS = Endpoint(
+_LIST_TICKET_ATTACHMENTS: Endpoint[ListTicketAttachmentsResponse] = Endpoint(
     "GET",
     "/tickets/{}/attachments",
-    ListTicketAttachmentsResponse,
+    "list_ticket_attachments_response.ListTicketAttachmentsResponse",
     scope="ticket-attachments:read",
     path_names=("ticket",),
     query=(PerPage(1, 100), CURSOR),
 )
-_CREATE_TICKET_ATTACHMENT = Endpoint(
+_CREATE_TICKET_ATTACHMENT: Endpoint[CreateTicketAttachmentResponse] = Endpoint(
     "POST",
     "/tickets/{}/attachments",
-    CreateTicketAttachmentResponse,
+    "create_ticket_attachment_response.CreateTicketAttachmentResponse",
     scope="ticket-attachments:write",
     path_names=("ticket",),
 )
-_GET_TICKET_ATTACHMENT = Endpoint(
+_GET_TICKET_ATTACHMENT: Endpoint[GetTicketAttachmentResponse] = Endpoint(
     "GET",
     "/tickets/{}/attachments/{}",
-    GetTicketAttachmentResponse,
+    "get_ticket_attachment_response.GetTicketAttachmentResponse",
     scope="ticket-attachments:read",
     path_names=("ticket", "attachment"),
 )
-_DELETE_TICKET_ATTACHMENT = Endpoint(
+_DELETE_TICKET_ATTACHMENT: Endpoint[DeleteTicketAttachmentResponse] = Endpoint(
     "DELETE",
     "/tickets/{}/attachments/{}",
-    DeleteTicketAttachmentResponse,
+    "delete_ticket_attachment_response.DeleteTicketAttachmentResponse",
     scope="ticket-attachments:write",
     path_names=("ticket", "attachment"),
 )

@@ -14,19 +14,25 @@ no timeout).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk._uploads import FileInput, UploadProgress
 from gmodstore_sdk.api._build import Endpoint, build_multipart
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_ticket_log_request_response import CreateTicketLogRequestResponse
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_ticket_log_request_response import (
+        CreateTicketLogRequestResponse,
+    )
 
 __all__ = ["AsyncTicketLogRequestsApi", "TicketLogRequestsApi"]
 
-_UPLOAD_LOG_TO_TICKET = Endpoint(
+_UPLOAD_LOG_TO_TICKET: Endpoint[CreateTicketLogRequestResponse] = Endpoint(
     "POST",
     "/tickets/log-requests/{}",
-    CreateTicketLogRequestResponse,
+    "create_ticket_log_request_response.CreateTicketLogRequestResponse",
     scope=None,
     path_names=("log_request_id",),
 )

@@ -14,7 +14,7 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
@@ -24,83 +24,85 @@ from gmodstore_sdk.api._extras.ticket_messages import (
     TicketMessagesExtras,
 )
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_ticket_message_response import CreateTicketMessageResponse
-from gmodstore_sdk.model.delete_ticket_message_response import DeleteTicketMessageResponse
-from gmodstore_sdk.model.get_ticket_message_response import GetTicketMessageResponse
-from gmodstore_sdk.model.get_ticket_message_revision_response import (
-    GetTicketMessageRevisionResponse,
-)
-from gmodstore_sdk.model.list_ticket_message_revisions_response import (
-    ListTicketMessageRevisionsResponse,
-)
-from gmodstore_sdk.model.list_ticket_messages_response import ListTicketMessagesResponse
-from gmodstore_sdk.model.new_ticket_message_payload import NewTicketMessagePayload
-from gmodstore_sdk.model.restore_ticket_message_response import RestoreTicketMessageResponse
-from gmodstore_sdk.model.ticket_message import TicketMessage
-from gmodstore_sdk.model.ticket_message_revision import TicketMessageRevision
-from gmodstore_sdk.model.update_ticket_message_payload import UpdateTicketMessagePayload
-from gmodstore_sdk.model.update_ticket_message_response import UpdateTicketMessageResponse
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_ticket_message_response import CreateTicketMessageResponse
+    from gmodstore_sdk.model.delete_ticket_message_response import DeleteTicketMessageResponse
+    from gmodstore_sdk.model.get_ticket_message_response import GetTicketMessageResponse
+    from gmodstore_sdk.model.get_ticket_message_revision_response import (
+        GetTicketMessageRevisionResponse,
+    )
+    from gmodstore_sdk.model.list_ticket_message_revisions_response import (
+        ListTicketMessageRevisionsResponse,
+    )
+    from gmodstore_sdk.model.list_ticket_messages_response import ListTicketMessagesResponse
+    from gmodstore_sdk.model.new_ticket_message_payload import NewTicketMessagePayload
+    from gmodstore_sdk.model.restore_ticket_message_response import RestoreTicketMessageResponse
+    from gmodstore_sdk.model.ticket_message import TicketMessage
+    from gmodstore_sdk.model.ticket_message_revision import TicketMessageRevision
+    from gmodstore_sdk.model.update_ticket_message_payload import UpdateTicketMessagePayload
+    from gmodstore_sdk.model.update_ticket_message_response import UpdateTicketMessageResponse
 
 __all__ = ["AsyncTicketMessagesApi", "TicketMessagesApi"]
 
-_LIST_TICKET_MESSAGES = Endpoint(
+_LIST_TICKET_MESSAGES: Endpoint[ListTicketMessagesResponse] = Endpoint(
     "GET",
     "/tickets/{}/messages",
-    ListTicketMessagesResponse,
+    "list_ticket_messages_response.ListTicketMessagesResponse",
     scope="ticket-messages:read",
     path_names=("ticket",),
     query=(PerPage(1, 100), CURSOR),
 )
-_CREATE_TICKET_MESSAGE = Endpoint(
+_CREATE_TICKET_MESSAGE: Endpoint[CreateTicketMessageResponse] = Endpoint(
     "POST",
     "/tickets/{}/messages",
-    CreateTicketMessageResponse,
+    "create_ticket_message_response.CreateTicketMessageResponse",
     scope="ticket-messages:write",
     path_names=("ticket",),
-    body=NewTicketMessagePayload,
+    body="new_ticket_message_payload.NewTicketMessagePayload",
 )
-_GET_TICKET_MESSAGE = Endpoint(
+_GET_TICKET_MESSAGE: Endpoint[GetTicketMessageResponse] = Endpoint(
     "GET",
     "/tickets/{}/messages/{}",
-    GetTicketMessageResponse,
+    "get_ticket_message_response.GetTicketMessageResponse",
     scope="ticket-messages:read",
     path_names=("ticket", "message"),
 )
-_UPDATE_TICKET_MESSAGE = Endpoint(
+_UPDATE_TICKET_MESSAGE: Endpoint[UpdateTicketMessageResponse] = Endpoint(
     "PUT",
     "/tickets/{}/messages/{}",
-    UpdateTicketMessageResponse,
+    "update_ticket_message_response.UpdateTicketMessageResponse",
     scope="ticket-messages:write",
     path_names=("ticket", "message"),
-    body=UpdateTicketMessagePayload,
+    body="update_ticket_message_payload.UpdateTicketMessagePayload",
 )
-_DELETE_TICKET_MESSAGE = Endpoint(
+_DELETE_TICKET_MESSAGE: Endpoint[DeleteTicketMessageResponse] = Endpoint(
     "DELETE",
     "/tickets/{}/messages/{}",
-    DeleteTicketMessageResponse,
+    "delete_ticket_message_response.DeleteTicketMessageResponse",
     scope="ticket-messages:write",
     path_names=("ticket", "message"),
 )
-_RESTORE_TICKET_MESSAGE = Endpoint(
+_RESTORE_TICKET_MESSAGE: Endpoint[RestoreTicketMessageResponse] = Endpoint(
     "PATCH",
     "/tickets/{}/messages/{}/restore",
-    RestoreTicketMessageResponse,
+    "restore_ticket_message_response.RestoreTicketMessageResponse",
     scope="ticket-messages:write",
     path_names=("ticket", "message"),
 )
-_LIST_TICKET_MESSAGE_REVISIONS = Endpoint(
+_LIST_TICKET_MESSAGE_REVISIONS: Endpoint[ListTicketMessageRevisionsResponse] = Endpoint(
     "GET",
     "/tickets/{}/messages/{}/revisions",
-    ListTicketMessageRevisionsResponse,
+    "list_ticket_message_revisions_response.ListTicketMessageRevisionsResponse",
     scope="ticket-messages:read",
     path_names=("ticket", "message"),
     query=(PerPage(1, 100), CURSOR),
 )
-_GET_TICKET_MESSAGE_REVISION = Endpoint(
+_GET_TICKET_MESSAGE_REVISION: Endpoint[GetTicketMessageRevisionResponse] = Endpoint(
     "GET",
     "/tickets/{}/messages/{}/revisions/{}",
-    GetTicketMessageRevisionResponse,
+    "get_ticket_message_revision_response.GetTicketMessageRevisionResponse",
     scope="ticket-messages:read",
     path_names=("ticket", "message", "revision"),
 )

@@ -14,41 +14,43 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_ticket_ticket_tag_response import CreateTicketTicketTagResponse
-from gmodstore_sdk.model.delete_ticket_ticket_tag_response import DeleteTicketTicketTagResponse
-from gmodstore_sdk.model.list_ticket_tags_response import ListTicketTagsResponse
-from gmodstore_sdk.model.new_ticket_tag_payload import NewTicketTagPayload
-from gmodstore_sdk.model.ticket_tag import TicketTag
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_ticket_ticket_tag_response import CreateTicketTicketTagResponse
+    from gmodstore_sdk.model.delete_ticket_ticket_tag_response import DeleteTicketTicketTagResponse
+    from gmodstore_sdk.model.list_ticket_tags_response import ListTicketTagsResponse
+    from gmodstore_sdk.model.new_ticket_tag_payload import NewTicketTagPayload
+    from gmodstore_sdk.model.ticket_tag import TicketTag
 
 __all__ = ["AsyncTicketTagsApi", "TicketTagsApi"]
 
-_LIST_TICKET_TAGS = Endpoint(
+_LIST_TICKET_TAGS: Endpoint[ListTicketTagsResponse] = Endpoint(
     "GET",
     "/tickets/{}/tags",
-    ListTicketTagsResponse,
+    "list_ticket_tags_response.ListTicketTagsResponse",
     scope="ticket-tags:read",
     path_names=("ticket",),
     query=(PerPage(1, 100), CURSOR),
 )
-_CREATE_TICKET_TAG = Endpoint(
+_CREATE_TICKET_TAG: Endpoint[CreateTicketTicketTagResponse] = Endpoint(
     "POST",
     "/tickets/{}/tags",
-    CreateTicketTicketTagResponse,
+    "create_ticket_ticket_tag_response.CreateTicketTicketTagResponse",
     scope="ticket-tags:write",
     path_names=("ticket",),
-    body=NewTicketTagPayload,
+    body="new_ticket_tag_payload.NewTicketTagPayload",
 )
-_DELETE_TICKET_TAG = Endpoint(
+_DELETE_TICKET_TAG: Endpoint[DeleteTicketTicketTagResponse] = Endpoint(
     "DELETE",
     "/tickets/{}/tags/{}",
-    DeleteTicketTicketTagResponse,
+    "delete_ticket_ticket_tag_response.DeleteTicketTicketTagResponse",
     scope="ticket-tags:write",
     path_names=("ticket", "tag"),
 )

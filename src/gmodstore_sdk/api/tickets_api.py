@@ -14,31 +14,39 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import Batch, Endpoint, build
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.get_ticket_response import GetTicketResponse
-from gmodstore_sdk.model.get_tickets_response import GetTicketsResponse
-from gmodstore_sdk.model.update_ticket_payload import UpdateTicketPayload
-from gmodstore_sdk.model.update_ticket_response import UpdateTicketResponse
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.get_ticket_response import GetTicketResponse
+    from gmodstore_sdk.model.get_tickets_response import GetTicketsResponse
+    from gmodstore_sdk.model.update_ticket_payload import UpdateTicketPayload
+    from gmodstore_sdk.model.update_ticket_response import UpdateTicketResponse
 
 __all__ = ["AsyncTicketsApi", "TicketsApi"]
 
-_GET_TICKET = Endpoint(
-    "GET", "/tickets/{}", GetTicketResponse, scope="tickets:read", path_names=("ticket",)
+_GET_TICKET: Endpoint[GetTicketResponse] = Endpoint(
+    "GET",
+    "/tickets/{}",
+    "get_ticket_response.GetTicketResponse",
+    scope="tickets:read",
+    path_names=("ticket",),
 )
-_UPDATE_TICKET = Endpoint(
+_UPDATE_TICKET: Endpoint[UpdateTicketResponse] = Endpoint(
     "PUT",
     "/tickets/{}",
-    UpdateTicketResponse,
+    "update_ticket_response.UpdateTicketResponse",
     scope="tickets:write",
     path_names=("ticket",),
-    body=UpdateTicketPayload,
+    body="update_ticket_payload.UpdateTicketPayload",
 )
-_GET_TICKETS = Endpoint("GET", "/tickets/batch", GetTicketsResponse, scope="tickets:read")
+_GET_TICKETS: Endpoint[GetTicketsResponse] = Endpoint(
+    "GET", "/tickets/batch", "get_tickets_response.GetTicketsResponse", scope="tickets:read"
+)
 
 
 class TicketsApi:

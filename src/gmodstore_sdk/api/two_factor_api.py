@@ -14,23 +14,25 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import Endpoint, build
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.exchange_totp_for_nonce_response import ExchangeTotpForNonceResponse
-from gmodstore_sdk.model.exchange_totp_payload import ExchangeTotpPayload
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.exchange_totp_for_nonce_response import ExchangeTotpForNonceResponse
+    from gmodstore_sdk.model.exchange_totp_payload import ExchangeTotpPayload
 
 __all__ = ["AsyncTwoFactorApi", "TwoFactorApi"]
 
-_EXCHANGE_TOTP_FOR_NONCE = Endpoint(
+_EXCHANGE_TOTP_FOR_NONCE: Endpoint[ExchangeTotpForNonceResponse] = Endpoint(
     "POST",
     "/2fa/nonces/totp/exchange",
-    ExchangeTotpForNonceResponse,
+    "exchange_totp_for_nonce_response.ExchangeTotpForNonceResponse",
     scope=None,
-    body=ExchangeTotpPayload,
+    body="exchange_totp_payload.ExchangeTotpPayload",
 )
 
 

@@ -14,41 +14,43 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.create_user_badge_response import CreateUserBadgeResponse
-from gmodstore_sdk.model.delete_user_badge_response import DeleteUserBadgeResponse
-from gmodstore_sdk.model.list_user_badges_response import ListUserBadgesResponse
-from gmodstore_sdk.model.new_user_badge_payload import NewUserBadgePayload
-from gmodstore_sdk.model.user_badge import UserBadge
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_user_badge_response import CreateUserBadgeResponse
+    from gmodstore_sdk.model.delete_user_badge_response import DeleteUserBadgeResponse
+    from gmodstore_sdk.model.list_user_badges_response import ListUserBadgesResponse
+    from gmodstore_sdk.model.new_user_badge_payload import NewUserBadgePayload
+    from gmodstore_sdk.model.user_badge import UserBadge
 
 __all__ = ["AsyncUserBadgesApi", "UserBadgesApi"]
 
-_LIST_USER_BADGES = Endpoint(
+_LIST_USER_BADGES: Endpoint[ListUserBadgesResponse] = Endpoint(
     "GET",
     "/users/{}/badges",
-    ListUserBadgesResponse,
+    "list_user_badges_response.ListUserBadgesResponse",
     scope="user-badges:read",
     path_names=("user",),
     query=(PerPage(1, 100), CURSOR),
 )
-_CREATE_USER_BADGE = Endpoint(
+_CREATE_USER_BADGE: Endpoint[CreateUserBadgeResponse] = Endpoint(
     "POST",
     "/users/{}/badges",
-    CreateUserBadgeResponse,
+    "create_user_badge_response.CreateUserBadgeResponse",
     scope="user-badges:write",
     path_names=("user",),
-    body=NewUserBadgePayload,
+    body="new_user_badge_payload.NewUserBadgePayload",
 )
-_DELETE_USER_BADGE = Endpoint(
+_DELETE_USER_BADGE: Endpoint[DeleteUserBadgeResponse] = Endpoint(
     "DELETE",
     "/users/{}/badges/{}",
-    DeleteUserBadgeResponse,
+    "delete_user_badge_response.DeleteUserBadgeResponse",
     scope="user-badges:write",
     path_names=("user", "badge"),
 )

@@ -14,26 +14,28 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, FilterParam, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.list_user_bans_response import ListUserBansResponse
-from gmodstore_sdk.model.user_ban import UserBan
-from gmodstore_sdk.model.user_ban_filter import UserBanFilter
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.list_user_bans_response import ListUserBansResponse
+    from gmodstore_sdk.model.user_ban import UserBan
+    from gmodstore_sdk.model.user_ban_filter import UserBanFilter
 
 __all__ = ["AsyncUserBansApi", "UserBansApi"]
 
-_LIST_USER_BANS = Endpoint(
+_LIST_USER_BANS: Endpoint[ListUserBansResponse] = Endpoint(
     "GET",
     "/users/{}/bans",
-    ListUserBansResponse,
+    "list_user_bans_response.ListUserBansResponse",
     scope="user-bans:read",
     path_names=("user",),
-    query=(PerPage(1, 100), CURSOR, FilterParam(UserBanFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("user_ban_filter.UserBanFilter")),
 )
 
 

@@ -15,26 +15,28 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, FilterParam, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
-from gmodstore_sdk.model.product_purchase import ProductPurchase
-from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
+    from gmodstore_sdk.model.product_purchase import ProductPurchase
+    from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
 
 __all__ = ["AsyncUserProductPurchasesApi", "UserProductPurchasesApi"]
 
-_LIST_USER_PURCHASES = Endpoint(
+_LIST_USER_PURCHASES: Endpoint[ListProductPurchasesResponse] = Endpoint(
     "GET",
     "/users/{}/purchases",
-    ListProductPurchasesResponse,
+    "list_product_purchases_response.ListProductPurchasesResponse",
     scope="user-purchases:read",
     path_names=("user",),
-    query=(PerPage(1, 100), CURSOR, FilterParam(ProductPurchaseFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("product_purchase_filter.ProductPurchaseFilter")),
 )
 
 

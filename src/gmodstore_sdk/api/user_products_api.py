@@ -14,26 +14,28 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, FilterParam, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.list_products_response import ListProductsResponse
-from gmodstore_sdk.model.product import Product
-from gmodstore_sdk.model.product_filter import ProductFilter
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.list_products_response import ListProductsResponse
+    from gmodstore_sdk.model.product import Product
+    from gmodstore_sdk.model.product_filter import ProductFilter
 
 __all__ = ["AsyncUserProductsApi", "UserProductsApi"]
 
-_LIST_USER_PRODUCTS = Endpoint(
+_LIST_USER_PRODUCTS: Endpoint[ListProductsResponse] = Endpoint(
     "GET",
     "/users/{}/products",
-    ListProductsResponse,
+    "list_products_response.ListProductsResponse",
     scope="products:read",
     path_names=("user",),
-    query=(PerPage(1, 100), CURSOR, FilterParam(ProductFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("product_filter.ProductFilter")),
 )
 
 

@@ -14,21 +14,24 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Endpoint, PerPage, build, pages
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.list_teams_response import ListTeamsResponse
-from gmodstore_sdk.model.team import Team
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.list_teams_response import ListTeamsResponse
+    from gmodstore_sdk.model.team import Team
 
 __all__ = ["AsyncUserTeamsApi", "UserTeamsApi"]
 
-_LIST_USER_TEAMS = Endpoint(
+_LIST_USER_TEAMS: Endpoint[ListTeamsResponse] = Endpoint(
     "GET",
     "/users/{}/teams",
-    ListTeamsResponse,
+    "list_teams_response.ListTeamsResponse",
     scope="teams:read",
     path_names=("user",),
     query=(PerPage(1, 100), CURSOR),

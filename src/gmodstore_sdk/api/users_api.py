@@ -14,33 +14,45 @@ no timeout).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._base import ApiResponse
 from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
 from gmodstore_sdk.api._build import CURSOR, Batch, Endpoint, FilterParam, PerPage, build, pages
 from gmodstore_sdk.api._extras.users import AsyncUsersExtras, UsersExtras
 from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
-from gmodstore_sdk.model.get_me_response import GetMeResponse
-from gmodstore_sdk.model.get_user_response import GetUserResponse
-from gmodstore_sdk.model.get_users_response import GetUsersResponse
-from gmodstore_sdk.model.list_users_response import ListUsersResponse
-from gmodstore_sdk.model.user import User
-from gmodstore_sdk.model.user_filter import UserFilter
 from gmodstore_sdk.pagination import aiter_pages, iter_pages
+
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.get_me_response import GetMeResponse
+    from gmodstore_sdk.model.get_user_response import GetUserResponse
+    from gmodstore_sdk.model.get_users_response import GetUsersResponse
+    from gmodstore_sdk.model.list_users_response import ListUsersResponse
+    from gmodstore_sdk.model.user import User
+    from gmodstore_sdk.model.user_filter import UserFilter
 
 __all__ = ["AsyncUsersApi", "UsersApi"]
 
-_GET_ME = Endpoint("GET", "/me", GetMeResponse, scope=None)
-_GET_USERS = Endpoint("GET", "/users/batch", GetUsersResponse, scope="users:read")
-_LIST_USERS = Endpoint(
+_GET_ME: Endpoint[GetMeResponse] = Endpoint(
+    "GET", "/me", "get_me_response.GetMeResponse", scope=None
+)
+_GET_USERS: Endpoint[GetUsersResponse] = Endpoint(
+    "GET", "/users/batch", "get_users_response.GetUsersResponse", scope="users:read"
+)
+_LIST_USERS: Endpoint[ListUsersResponse] = Endpoint(
     "GET",
     "/users",
-    ListUsersResponse,
+    "list_users_response.ListUsersResponse",
     scope="users:read",
-    query=(PerPage(1, 100), CURSOR, FilterParam(UserFilter)),
+    query=(PerPage(1, 100), CURSOR, FilterParam("user_filter.UserFilter")),
 )
-_GET_USER = Endpoint("GET", "/users/{}", GetUserResponse, scope="users:read", path_names=("user",))
+_GET_USER: Endpoint[GetUserResponse] = Endpoint(
+    "GET",
+    "/users/{}",
+    "get_user_response.GetUserResponse",
+    scope="users:read",
+    path_names=("user",),
+)
 
 
 class UsersApi(UsersExtras):

@@ -4,28 +4,29 @@
 >>> from gmodstore_sdk.model import NewProductPurchasePayload, ProductPurchaseFilter
 >>> from gmodstore_sdk.model import User  # loaded on first access
 
-The seed's purchase models are imported eagerly (as they always were); every other
-model is loaded on first access (PEP 562), so importing the package stays cheap.
+Every model is loaded on first access (PEP 562), so importing the package (or one
+model module) loads no other model.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
-from gmodstore_sdk.model.error import Error
-from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
-from gmodstore_sdk.model.list_product_purchases_response import (
-    Cursors,
-    ListProductPurchasesResponse,
-    PageMeta,
-)
-from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
-from gmodstore_sdk.model.product_purchase import ProductPurchase
-from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
-from gmodstore_sdk.model.update_product_purchase_payload import UpdateProductPurchasePayload
-from gmodstore_sdk.model.update_product_purchase_response import UpdateProductPurchaseResponse
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.create_product_purchase_response import CreateProductPurchaseResponse
+    from gmodstore_sdk.model.error import Error
+    from gmodstore_sdk.model.get_product_purchase_response import GetProductPurchaseResponse
+    from gmodstore_sdk.model.list_product_purchases_response import (
+        Cursors,
+        ListProductPurchasesResponse,
+        PageMeta,
+    )
+    from gmodstore_sdk.model.new_product_purchase_payload import NewProductPurchasePayload
+    from gmodstore_sdk.model.product_purchase import ProductPurchase
+    from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
+    from gmodstore_sdk.model.update_product_purchase_payload import UpdateProductPurchasePayload
+    from gmodstore_sdk.model.update_product_purchase_response import UpdateProductPurchaseResponse
 
 _LAZY = {
     "CreatePermissionGroupResponse": "create_permission_group_response",

@@ -1,5 +1,13 @@
 """The hand-written parts of the purchase API: `has_active_purchase` and create's recovery.
 
+`ProductPurchasesExtras` / `AsyncProductPurchasesExtras` are mixed into the generated
+`ProductPurchasesApi` / `AsyncProductPurchasesApi`; `purchase_recovery` is the recovery
+`api/_extras/recoveries.py` attaches to `create_product_purchase`.
+
+>>> api = product_purchases_api.ProductPurchasesApi(api_client)        # doctest: +SKIP
+>>> api.has_active_purchase(product_id, user_id)                       # doctest: +SKIP
+True
+
 Neither trusts a filtered answer: every row used must belong to the user and the product asked
 about, so a server that ignores `filter[userId]` can never make the SDK report (or adopt) another
 user's purchase.
@@ -7,14 +15,25 @@ user's purchase.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmodstore_sdk._operation import Recovery
+from gmodstore_sdk._types import NOT_GIVEN, RequestTimeout
+from gmodstore_sdk.api import _operations as ops
+from gmodstore_sdk.api_client import ApiClient, AsyncApiClient
 from gmodstore_sdk.exceptions import ApiResponseValidationError
-from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
-from gmodstore_sdk.model.product_purchase import ProductPurchase
 
-__all__ = ["holds_active_purchase", "is_purchase_of", "purchase_recovery"]
+if TYPE_CHECKING:
+    from gmodstore_sdk.model.list_product_purchases_response import ListProductPurchasesResponse
+    from gmodstore_sdk.model.product_purchase import ProductPurchase
+
+__all__ = [
+    "AsyncProductPurchasesExtras",
+    "ProductPurchasesExtras",
+    "holds_active_purchase",
+    "is_purchase_of",
+    "purchase_recovery",
+]
 
 
 def _same_id(a: str, b: str) -> bool:
@@ -33,6 +52,8 @@ def purchase_recovery(lookup: Any, product: str, user_id: str) -> Recovery:
     The row must be this user's unrevoked purchase of this product; any other row in the answer
     means the server ignored the filter, and the create is reported as uncertain instead.
     """
+
+    from gmodstore_sdk.model.product_purchase import ProductPurchase
 
     def active_of_user(row: Any) -> bool:
         return (
@@ -59,3 +80,49 @@ def holds_active_purchase(page: ListProductPurchasesResponse, product: str, user
                 f"revoked={row.revoked}): the server ignored the filter; not trusting the answer"
             )
     return bool(page.data)
+
+
+class ProductPurchasesExtras:
+    """`has_active_purchase`, on the generated `ProductPurchasesApi`."""
+
+    api_client: ApiClient
+
+    def has_active_purchase(
+        self, product: str, user_id: str, *, _request_timeout: RequestTimeout = NOT_GIVEN
+    ) -> bool:
+        """Does `user_id` own `product`, not revoked? One request.
+
+        >>> user_id = "6f1c2a44-3b8e-4d59-9b0a-0c9e8f7d6a51"
+        >>> api.has_active_purchase(product_id, user_id)              # doctest: +SKIP
+        True
+
+        Every row of the answer is checked: a purchase of another user or product (a server that
+        ignored the filter) raises instead of answering.
+
+        Args:
+            product: the product id.
+            user_id: the user's id (a UUID).
+            _request_timeout: seconds, a `(connect, read)` tuple, a `gmodstore_sdk.Timeout`, or
+                None for no timeout.
+
+        Raises:
+            ApiValueError: `user_id` is not a UUID.
+            ApiResponseValidationError: the server's answer contradicts its filter.
+        """
+        op = ops.has_active_purchase(self.api_client, product, user_id, _request_timeout)
+        page = self.api_client._request(op).data
+        return holds_active_purchase(page, str(product), str(user_id))
+
+
+class AsyncProductPurchasesExtras:
+    """`has_active_purchase`, on the generated `AsyncProductPurchasesApi`."""
+
+    api_client: AsyncApiClient
+
+    async def has_active_purchase(
+        self, product: str, user_id: str, *, _request_timeout: RequestTimeout = NOT_GIVEN
+    ) -> bool:
+        """See `ProductPurchasesApi.has_active_purchase`."""
+        op = ops.has_active_purchase(self.api_client, product, user_id, _request_timeout)
+        page = (await self.api_client._request(op)).data
+        return holds_active_purchase(page, str(product), str(user_id))

@@ -2,17 +2,18 @@
 
 `_build.build` attaches `RECOVERIES[template](...)` to the `Operation` of a generated POST whose
 path template is listed here; every other POST raises `ApiWriteUncertainError` after an ambiguous
-failure (see `_operation.py`). Each lookup is the matching list operation, first page of 100, and
-only creates the server refuses to duplicate are listed (a resend after a negative lookup can
-then never create a second row):
+failure (see `_operation.py`). Each lookup is the matching list operation (first page of 100; of
+1 for a purchase), and only creates the server refuses to duplicate are listed (a resend after a
+negative lookup can then never create a second row):
 
-| operation               | lookup                                   | the row it created          |
-|-------------------------|------------------------------------------|-----------------------------|
-| `createProductCoupon`   | `listProductCoupons`, `filter[code]`     | `code` equal (every row)    |
-| `createUserBadge`       | `listUserBadges`                         | `id` equal to `badge_id`    |
-| `createTicketTag`       | `listTicketTags`                         | `id` equal to `tag_id`      |
+| operation               | lookup                                    | the row it created         |
+|-------------------------|-------------------------------------------|----------------------------|
+| `createProductPurchase` | `listProductPurchases`, `filter[userId]`, | the user's active purchase |
+|                         | `filter[revoked]=false`                   | of the product (every row) |
+| `createProductCoupon`   | `listProductCoupons`, `filter[code]`      | `code` equal (every row)   |
+| `createUserBadge`       | `listUserBadges`                          | `id` equal to `badge_id`   |
+| `createTicketTag`       | `listTicketTags`                          | `id` equal to `tag_id`     |
 
-`createProductPurchase` recovers through `api/_operations.py` (`filter[userId]`, active only).
 A coupon found that was created before the lost attempt began raises `AlreadyExistsException`.
 """
 
@@ -47,6 +48,20 @@ def _coupon(
     return Recovery(lookup=lookup, match=same_code)
 
 
+def _purchase(
+    client: BaseApiClient, path_args: tuple[object, ...], body: Any, timeout: RequestTimeout
+) -> Recovery:
+    from gmodstore_sdk.api._build import build
+    from gmodstore_sdk.api._extras.product_purchases import purchase_recovery
+    from gmodstore_sdk.api.product_purchases_api import _LIST_PRODUCT_PURCHASES
+    from gmodstore_sdk.model.product_purchase_filter import ProductPurchaseFilter
+
+    active_of_user = ProductPurchaseFilter(revoked=False, user_id=body.user_id)
+    query = (1, None, active_of_user)
+    lookup = build(client, _LIST_PRODUCT_PURCHASES, path_args, query, None, timeout)
+    return purchase_recovery(lookup, str(path_args[0]), body.user_id)
+
+
 def _by_id(wanted: str, module: str, endpoint: str) -> Recover:
     def recover(
         client: BaseApiClient, path_args: tuple[object, ...], body: Any, timeout: RequestTimeout
@@ -69,6 +84,7 @@ def _by_id(wanted: str, module: str, endpoint: str) -> Recover:
 
 
 RECOVERIES: dict[str, Recover] = {
+    "/products/{}/purchases": _purchase,
     "/products/{}/coupons": _coupon,
     "/users/{}/badges": _by_id("badge_id", "user_badges_api", "_LIST_USER_BADGES"),
     "/tickets/{}/tags": _by_id("tag_id", "ticket_tags_api", "_LIST_TICKET_TAGS"),
