@@ -1,7 +1,9 @@
 """Concurrent creates of the same unique thing, over HTTP, on SQLite and PostgreSQL.
 
 The resources beyond purchases that carry a uniqueness rule: a coupon code is unique per product
-regardless of case, and a user holds a badge at most once. (Teams, tokens, versions and media
+regardless of case, a user holds a badge at most once, a ticket holds a tag at most once (adding
+it again is not an error: all 201, one link, one event) and a two-factor nonce authorises one token
+only. (Teams, tokens, versions and media
 have no uniqueness rule, so concurrent creates of those are all meant to succeed; the last test
 checks that they do, with no 5xx.) N simultaneous requests: exactly one 201, the rest 400 with the
 field's error, exactly one row.
@@ -20,9 +22,11 @@ from sqlalchemy import create_engine, text
 WRITERS = 40
 
 
-async def _fire(token: str, requests: list[tuple[str, Any]]) -> list[httpx.Response]:
+async def _fire(
+    token: str, requests: list[tuple[str, Any]], extra: dict[str, str] | None = None
+) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=0)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", **(extra or {})}
     async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as client:
         return list(await asyncio.gather(*(client.post(url, json=body) for url, body in requests)))
 
@@ -105,3 +109,60 @@ def test_concurrent_creates_without_a_uniqueness_rule_all_succeed(proof_sandbox:
     assert sorted({r.status_code for r in responses}) == [201], [r.text for r in responses][:3]
     made = {r.json()["data"]["id"] for r in responses}
     assert len(made) == WRITERS
+
+
+def test_concurrent_adds_of_one_tag_to_a_ticket_make_one_link_and_one_event(
+    proof_sandbox: Any,
+) -> None:
+    """Adding a tag is idempotent (every answer 201), but the ticket holds it once and one
+    ``ticket.tagged`` event is written."""
+    sb = proof_sandbox
+    ticket = sb.ids.ticket_ids[1]
+    tag = sb.new_ticket_tag(f"race {uuid.uuid4().hex[:6]}")
+    url = f"{sb.url}/v3/tickets/{ticket}/tags"
+    responses = asyncio.run(_fire(sb.token, [(url, {"tagId": tag})] * WRITERS))
+    assert sorted({r.status_code for r in responses}) == [201], [r.text for r in responses][:3]
+    listed = httpx.get(url, headers={"Authorization": f"Bearer {sb.token}"}).json()["data"]
+    assert [t["id"] for t in listed].count(tag) == 1
+    links = _count(
+        sb, "SELECT count(*) FROM ticket_tag_links WHERE tag_id = :tag", tag=_db_id(sb, tag)
+    )
+    assert links == 1
+    events = _count(
+        sb,
+        "SELECT count(*) FROM outbox WHERE event_type = 'ticket.tagged' "
+        "AND CAST(payload AS TEXT) LIKE :tag",
+        tag=f"%{tag}%",
+    )
+    assert events == 1
+
+
+def test_concurrent_token_creates_with_one_nonce_make_exactly_one(proof_sandbox: Any) -> None:
+    """A two-factor nonce is single use: N creates racing on one nonce make one token."""
+    sb = proof_sandbox
+    user = sb.new_member(name="Nonce racer")
+    token = sb.user_token(user, ["*"])
+    exchanged = httpx.post(
+        f"{sb.url}/v3/2fa/nonces/totp/exchange",
+        json={"code": sb.totp_code(user)},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    nonce = exchanged.json()["data"]["token"]
+    url = f"{sb.url}/v3/me/personal-access-tokens"
+    body = {"name": "raced", "abilities": ["users:read"]}
+    responses = asyncio.run(_fire(token, [(url, body)] * WRITERS, {"X-Two-Factor-Nonce": nonce}))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == 1, statuses
+    assert all(400 <= s < 500 for s in statuses if s != 201), statuses
+    made = _count(
+        sb,
+        "SELECT count(*) FROM access_tokens WHERE user_id = :user AND name = 'raced'",
+        user=_db_id(sb, user),
+    )
+    assert made == 1
+
+
+def _db_id(sb: Any, value: str) -> str:
+    """A uuid as the database stores it: 32 hex digits on SQLite, the uuid on PostgreSQL."""
+    return value if sb.database_url.startswith("postgres") else value.replace("-", "")
