@@ -26,6 +26,12 @@ PAGES = sorted(
 _FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```$", re.M | re.S)
 _MODULE = re.compile(r"\A# (\w+)\.py\n")
 OWNER_STEAM_ID = 76561198012345678  # the player of the ownership bot guide
+TRIAGE_PAGE = "guides/ticket-triage-bot.md"
+# The tickets the triage guide's customers open (its `gmodstore sandbox tickets open` lines).
+TRIAGE_TICKETS = (
+    ("Addon crashes on startup", "Lua error in hud.lua since the update"),
+    ("Wrong addon", "I bought the wrong one, can I get a refund?"),
+)
 
 
 def _blocks(page: str, language: str) -> list[str]:
@@ -34,14 +40,19 @@ def _blocks(page: str, language: str) -> list[str]:
 
 
 def test_every_guide_has_runnable_code() -> None:
-    assert "guides/ownership-bot.md" in PAGES
-    assert len(PAGES) >= 6
+    assert "guides/ownership-bot.md" in PAGES and TRIAGE_PAGE in PAGES
+    assert len(PAGES) >= 7
     for page in PAGES:
         assert _blocks(page, "python"), page
+    shell = "".join(_blocks(TRIAGE_PAGE, "sh"))
+    for subject, body in TRIAGE_TICKETS:  # what the test's customers do is what the page shows
+        assert f'--subject "{subject}" --body "{body}"' in shell
 
 
 @pytest.fixture
-def reader_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def reader_env(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> dict[str, str]:
     import gmodstore_sdk
 
     product = sandbox.new_product(name="Guide product")
@@ -55,6 +66,13 @@ def reader_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
         "GMODSTORE_CUSTOMER": customer,
         "GMODSTORE_WEBHOOK_SECRET": "whsec_"
         + base64.b64encode(b"guide-secret-32-bytes-long-.....").decode(),
+        # The seeded team A's tag catalogue (bug, question, refund); the products are team A's.
+        "GMODSTORE_TICKET_TAGS": ",".join(
+            f"{name}={tag}"
+            for name, tag in zip(
+                ("bug", "question", "refund"), sandbox.ids.ticket_tag_ids, strict=True
+            )
+        ),
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -65,6 +83,9 @@ def reader_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
         user = gs.users.find_user_by_steam_id(OWNER_STEAM_ID)
         user_id = user.id if user else sandbox.new_user("Player", steam_id=OWNER_STEAM_ID)
         gs.product_purchases.create_product_purchase(product, {"userId": user_id})
+    if request.node.callspec.params.get("page") == TRIAGE_PAGE:
+        for subject, body in TRIAGE_TICKETS:
+            sandbox.open_ticket(product=product, user=customer, subject=subject, body=body)
     return env
 
 
