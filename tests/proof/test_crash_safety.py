@@ -368,7 +368,7 @@ def _file_keys(db: Path, kind: str) -> set[str]:
 
 def _hammer(
     url: str, token: str, write: Write, ctx: dict[str, str]
-) -> tuple[list[threading.Thread], list[str], list[str], threading.Event]:
+) -> tuple[list[threading.Thread], list[str], list[str], list[int], threading.Event, set[int]]:
     """Start WRITERS threads repeating `write` until the server dies; collects the ids answered
     201, unexpected answers, and the requests cut by the kill."""
     acked: list[str] = []
@@ -384,21 +384,29 @@ def _hammer(
             while not stop.is_set():
                 with lock:
                     i = next(counter)
+                    in_flight.add(i)
                 try:
                     response = write.send(client, ctx, i)
                 except httpx.TransportError:
                     cut.append(i)
                     return  # the server is gone
+                except Exception as exc:  # a dead writer must fail the test, not go quiet
+                    odd.append(f"{type(exc).__name__}: {exc}")
+                    return
+                finally:
+                    with lock:
+                        in_flight.discard(i)
                 if response.status_code == 201:
                     data = response.json()["data"]
                     acked.append(str(data.get("personalAccessToken", data)["id"]))
                 else:
                     odd.append(f"{response.status_code} {response.text[:200]}")
 
+    in_flight: set[int] = set()
     threads = [threading.Thread(target=work, daemon=True) for _ in range(WRITERS)]
     for t in threads:
         t.start()
-    return threads, acked, odd, cut, stop
+    return threads, acked, odd, cut, stop, in_flight
 
 
 @pytest.mark.parametrize("name", sorted(WRITES))
@@ -424,12 +432,18 @@ def test_kill_9_mid_write_leaves_a_consistent_database_and_no_orphan_file(
     log = tmp_path / "server.log"
 
     with _server(database_url, log) as (proc, url):
-        threads, acked, odd, cut, stop = _hammer(url, token, write, ctx)
+        threads, acked, odd, cut, stop, in_flight = _hammer(url, token, write, ctx)
         deadline = time.monotonic() + 60
         while _scalar(db, f"SELECT COUNT(*) FROM {write.table}") < before_rows + KILL_AFTER:
             assert not odd, odd[:3]
             assert time.monotonic() < deadline, "the writes are too slow to be killed mid-run"
             time.sleep(0.01)
+        # Kill while most writers are inside a request (on a loaded machine they can all be
+        # between two requests at the moment the row count is reached).
+        while len(in_flight) < WRITERS - 1:
+            assert not odd, odd[:3]
+            assert time.monotonic() < deadline, "the writers never overlapped"
+            time.sleep(0.001)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         stop.set()
