@@ -5,9 +5,33 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, create_model
 
-__all__ = ["LIST_PARAMETERS", "customize", "extra", "responses"]
+from ..schemas import Cursors, PageMeta
+
+__all__ = ["LIST_PARAMETERS", "customize", "envelope", "extra", "page", "responses"]
+
+_CLOSED = ConfigDict(extra="forbid")
+
+
+def envelope(name: str, model: type[BaseModel], *, closed: bool = True) -> type[BaseModel]:
+    """The documented ``{"data": model}`` answer, named ``name`` in ``components.schemas``."""
+    if closed:
+        return create_model(name, __config__=_CLOSED, data=(model, ...))
+    return create_model(name, data=(model, ...))
+
+
+def page(name: str, model: type[BaseModel]) -> type[BaseModel]:
+    """The documented answer of a list operation: one page of ``model`` with its cursors."""
+    return create_model(
+        name,
+        __config__=_CLOSED,
+        data=(list[model], ...),  # type: ignore[valid-type]
+        cursors=(Cursors, ...),
+        connections=(list[str], ...),
+        meta=(PageMeta, ...),
+    )
+
 
 _RATE_HEADERS = {
     "X-RateLimit-Limit": {"$ref": "#/components/headers/X-Ratelimit-Limit"},

@@ -10,10 +10,9 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..api.openapi import LIST_PARAMETERS
-from ..schemas import Cursors, PageMeta
+from ..api.openapi import LIST_PARAMETERS, envelope, page
 
 __all__ = ["body", "extra", "list_parameters", "multipart", "ok"]
 
@@ -80,34 +79,19 @@ class Url(BaseModel):
     url: str
 
 
-def _envelope(name: str, model: type[BaseModel]) -> type[BaseModel]:
-    return create_model(name, data=(model, ...))
-
-
-def _page(name: str, model: type[BaseModel]) -> type[BaseModel]:
-    return create_model(
-        name,
-        __config__=_Closed,
-        data=(list[model], ...),  # type: ignore[valid-type]
-        cursors=(Cursors, ...),
-        connections=(list[str], ...),
-        meta=(PageMeta, ...),
-    )
-
-
 ENVELOPES = {
-    "version": _envelope("ProductVersionResponse", ProductVersion),
-    "medium": _envelope("ProductMediumResponse", ProductMedium),
-    "coupon": _envelope("ProductCouponResponse", ProductCoupon),
-    "review": _envelope("ProductReviewResponse", ProductReview),
-    "deleted_medium": _envelope("DeleteProductMediumResponse", ProductMedium),
-    "url": _envelope("UrlResponse", Url),
+    "version": envelope("ProductVersionResponse", ProductVersion, closed=False),
+    "medium": envelope("ProductMediumResponse", ProductMedium, closed=False),
+    "coupon": envelope("ProductCouponResponse", ProductCoupon, closed=False),
+    "review": envelope("ProductReviewResponse", ProductReview, closed=False),
+    "deleted_medium": envelope("DeleteProductMediumResponse", ProductMedium, closed=False),
+    "url": envelope("UrlResponse", Url, closed=False),
 }
 PAGES = {
-    "version": _page("ListProductVersionsResponse", ProductVersion),
-    "medium": _page("ListProductMediaResponse", ProductMedium),
-    "coupon": _page("ListProductCouponsResponse", ProductCoupon),
-    "review": _page("ListProductReviewsResponse", ProductReview),
+    "version": page("ListProductVersionsResponse", ProductVersion),
+    "medium": page("ListProductMediaResponse", ProductMedium),
+    "coupon": page("ListProductCouponsResponse", ProductCoupon),
+    "review": page("ListProductReviewsResponse", ProductReview),
 }
 
 _FILTERS: dict[str, dict[str, Any]] = {

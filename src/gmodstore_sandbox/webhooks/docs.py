@@ -12,9 +12,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..schemas import Cursors, PageMeta
+from ..api.openapi import envelope, page
 
 __all__ = ["NO_CONTENT", "ok"]
 
@@ -72,64 +72,49 @@ class TeamWebhookAttempt(BaseModel):
     timestamp: datetime
 
 
-def _envelope(name: str, model: type[BaseModel]) -> type[BaseModel]:
-    return create_model(name, __config__=_Closed, data=(model, ...))
-
-
-def _page(name: str, model: type[BaseModel]) -> type[BaseModel]:
-    return create_model(
-        name,
-        __config__=_Closed,
-        data=(list[model], ...),  # type: ignore[valid-type]
-        cursors=(Cursors, ...),
-        connections=(list[str], ...),
-        meta=(PageMeta, ...),
-    )
-
-
 _ANSWERS: dict[str, tuple[type[BaseModel], str]] = {
     "listTeamWebhookEndpoints": (
-        _page("ListTeamWebhookEndpointsResponse", TeamWebhookEndpoint),
+        page("ListTeamWebhookEndpointsResponse", TeamWebhookEndpoint),
         "a list of team webhook endpoints",
     ),
     "createTeamWebhookEndpoint": (
-        _envelope("CreateTeamWebhookEndpointResponse", TeamWebhookEndpoint),
+        envelope("CreateTeamWebhookEndpointResponse", TeamWebhookEndpoint),
         "the newly created team webhook endpoint",
     ),
     "getTeamWebhookEndpoint": (
-        _envelope("GetTeamWebhookEndpointResponse", TeamWebhookEndpoint),
+        envelope("GetTeamWebhookEndpointResponse", TeamWebhookEndpoint),
         "a single team webhook endpoint",
     ),
     "updateTeamWebhookEndpoint": (
-        _envelope("UpdateTeamWebhookEndpointResponse", TeamWebhookEndpoint),
+        envelope("UpdateTeamWebhookEndpointResponse", TeamWebhookEndpoint),
         "the team webhook endpoint with changes applied",
     ),
     "deleteTeamWebhookEndpoint": (
-        _envelope("DeleteTeamWebhookEndpointResponse", TeamWebhookEndpoint),
+        envelope("DeleteTeamWebhookEndpointResponse", TeamWebhookEndpoint),
         "the team webhook endpoint that was just deleted",
     ),
     "getTeamWebhookEndpointSecret": (
-        _envelope("GetWebhookEndpointSecretResponse", WebhookEndpointSecret),
+        envelope("GetWebhookEndpointSecretResponse", WebhookEndpointSecret),
         "a single webhook endpoint secret",
     ),
     "updateTeamWebhookEndpointSecret": (
-        _envelope("UpdateWebhookEndpointSecretResponse", WebhookEndpointSecret),
+        envelope("UpdateWebhookEndpointSecretResponse", WebhookEndpointSecret),
         "the webhook endpoint secret with changes applied",
     ),
     "listTeamWebhookEndpointAttempts": (
-        _page("ListTeamWebhookMessageAttemptsResponse", TeamWebhookMessageAttempt),
+        page("ListTeamWebhookMessageAttemptsResponse", TeamWebhookMessageAttempt),
         "a list of team webhook message attempts",
     ),
     "listTeamWebhookMessages": (
-        _page("ListTeamWebhookMessagesResponse", TeamWebhookMessage),
+        page("ListTeamWebhookMessagesResponse", TeamWebhookMessage),
         "a list of team webhook messages",
     ),
     "getTeamWebhookMessage": (
-        _envelope("GetTeamWebhookMessageResponse", TeamWebhookMessage),
+        envelope("GetTeamWebhookMessageResponse", TeamWebhookMessage),
         "a single team webhook message",
     ),
     "listTeamWebhookMessageAttempts": (
-        _page("ListTeamWebhookAttemptsResponse", TeamWebhookAttempt),
+        page("ListTeamWebhookAttemptsResponse", TeamWebhookAttempt),
         "a list of team webhook attempts",
     ),
 }
