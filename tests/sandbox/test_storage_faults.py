@@ -160,5 +160,9 @@ def test_postgres_row_lock_makes_writes_503_and_reads_answer() -> None:
             engine.dispose()
     assert read.status_code == 200 and read_time < 1.0, read_time
     assert [r.status_code for r in answers] == [503] * 8, [r.text for r in answers]
-    assert "busy" in answers[0].json()["message"]
+    # Writers that got a slot met the lock ("busy"); on a loaded machine some time out waiting for
+    # a slot first ("Too many writes are waiting"): both are the 503 a client retries.
+    messages = [r.json()["message"] for r in answers]
+    assert any("busy" in m for m in messages), messages
+    assert all("busy" in m or "Too many writes" in m for m in messages), messages
     assert write_time < 5, write_time
