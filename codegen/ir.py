@@ -85,7 +85,7 @@ class Model:
 
 @dataclass(frozen=True)
 class Param:
-    """A path or query parameter of an operation."""
+    """A path, query or header parameter of an operation."""
 
     wire: str
     name: str
@@ -132,6 +132,10 @@ class Operation:
     @property
     def query_params(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.location == "query")
+
+    @property
+    def header_params(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.location == "header")
 
 
 @dataclass(frozen=True)

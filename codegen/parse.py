@@ -191,7 +191,10 @@ def _param(raw: Schema, models: _Models, op_name: str) -> Param:
         kind = type_.kind
     required = bool(raw.get("required"))
     sdk_only = bool(raw.get(SDK_ONLY))
-    return Param(wire, snake(wire), raw["in"], required, kind, type_, filter_model, sdk_only)
+    name = snake(wire)
+    if raw["in"] == "header":  # `X-Two-Factor-Nonce` -> `two_factor_nonce`
+        name = name.removeprefix("x_")
+    return Param(wire, name, raw["in"], required, kind, type_, filter_model, sdk_only)
 
 
 def _operation(path: str, method: str, op: Schema, models: _Models) -> Operation:

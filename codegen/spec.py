@@ -211,6 +211,26 @@ def purchase_filter_on_get(spec: Spec) -> None:
         op.setdefault("parameters", []).append({**copy.deepcopy(documented), SDK_ONLY: True})
 
 
+NONCE_HEADER = "X-Two-Factor-Nonce"
+NONCE_OPERATIONS = ("createPersonalAccessToken", "deleteTeam")
+
+
+def two_factor_nonce_header(spec: Spec) -> None:
+    """D2. `exchangeTotpForNonce` trades a TOTP code for a nonce that other operations need, but
+    the spec names neither those operations nor how the nonce travels, so no SDK call could pass
+    one. The SDK sends it as the `X-Two-Factor-Nonce` header on the two operations that act on a
+    caller's credentials (creating a token, deleting a team), which is also where the sandbox asks
+    for it: an optional `two_factor_nonce` argument, marked SDK-only."""
+    for operation_id in NONCE_OPERATIONS:
+        op = _operation(spec, operation_id)
+        params = op.setdefault("parameters", [])
+        if not any(p.get("name") == NONCE_HEADER for p in params):
+            params.append(
+                {"name": NONCE_HEADER, "in": "header", "required": False,
+                 "schema": {"type": "string", "minLength": 1}, SDK_ONLY: True}
+            )  # fmt: skip
+
+
 PATCHES: tuple[Callable[[Spec], None], ...] = (
     drop_non_path_items,
     add_common_errors,
@@ -227,6 +247,7 @@ PATCHES: tuple[Callable[[Spec], None], ...] = (
     delete_medium_answer,
     token_dates_nullable,
     purchase_filter_on_get,
+    two_factor_nonce_header,
 )
 
 NOT_PATCHED = {

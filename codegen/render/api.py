@@ -10,6 +10,11 @@ from codegen.render.types import Imports
 __all__ = ["const_name", "render_api", "signature"]
 
 TIMEOUT = "_request_timeout: RequestTimeout = NOT_GIVEN"
+HEADER_HELP = {
+    "X-Two-Factor-Nonce": " (a `token` from `TwoFactorApi.exchange_totp_for_nonce`; the "
+    "sandbox requires it here).",
+}
+"""The docstring of a header parameter, after "sent as the `...` header"."""
 
 
 def const_name(op: Operation) -> str:
@@ -55,6 +60,7 @@ def signature(op: Operation, imports: Imports, *, iterate: bool = False) -> list
         else:
             out.append(f"{p.name}: {kind} | None = None")
     out.append("*")
+    out += [f"{p.name}: str | None = None" for p in op.header_params]
     if op.body == "multipart":
         imports.add("gmodstore_sdk._uploads", "UploadProgress")
         out.append("progress: UploadProgress | None = None")
@@ -69,7 +75,8 @@ def _call_args(op: Operation, *, iterate: bool = False) -> str:
     if op.body == "multipart":
         names += list(op.file_fields)
     names += [p.name for p in op.query_params if not (iterate and p.wire == "cursor")]
-    kw = ["progress=progress"] if op.body == "multipart" else []
+    kw = [f"{p.name}={p.name}" for p in op.header_params]
+    kw += ["progress=progress"] if op.body == "multipart" else []
     return ", ".join(names + kw + ["_request_timeout=_request_timeout"])
 
 
@@ -114,6 +121,8 @@ def _endpoint(op: Operation, imports: Imports, modules: dict[str, str]) -> str:
     if op.body_model and op.body == "json":
         _import_model(op.body_model, imports, modules)
         args.append(f"body={_ref(op.body_model, modules)}")
+    if op.header_params:
+        args.append("header_names=" + _tuple([repr(p.wire) for p in op.header_params]))
     return f"{const_name(op)}: Endpoint[{model}] = Endpoint({', '.join(args)})"
 
 
@@ -142,6 +151,11 @@ def _docstring(op: Operation, indent: str) -> list[str]:
                 "cursor": "cursor: `cursors.next` (or `.prev`) of a previous page.",
                 "filter": f"filter: a `{p.filter_model}`, or a dict of its fields.",
             }.get(p.wire, f"{p.name}: any number of ids (one request per 100).")
+        )
+    for p in op.header_params:
+        args.append(
+            f"{p.name}: sent as the `{p.wire}` header"
+            + (HEADER_HELP.get(p.wire, "") if p.wire in HEADER_HELP else ".")
         )
     if op.body == "multipart":
         args.append("progress: called with (bytes sent, total bytes or None) as the upload goes.")
@@ -180,6 +194,7 @@ def _methods(
     client = "self.api_client"
     if op.batch:
         imports.add("gmodstore_sdk.api._build", "Batch")
+        assert not op.header_params, f"{op.operation_id}: header parameters on a batch"
         ids = next(p.name for p in op.query_params if p.kind == "array")
         out.append(
             f"{i2}batch = Batch({client}, {const_name(op)}, {path_args}, {ids}, _request_timeout)"
@@ -188,6 +203,7 @@ def _methods(
             f"{i2}return batch.merge([{aw}{client}._request(op) for op in batch.operations])"
         )
     elif op.body == "multipart":
+        assert not op.header_params, f"{op.operation_id}: header parameters on an upload"
         imports.add("gmodstore_sdk.api._build", "build_multipart")
         files = "{" + ", ".join(f"{f!r}: {f}" for f in op.file_fields) + "}"
         body = op.body_param or "None"
@@ -201,6 +217,8 @@ def _methods(
         imports.add("gmodstore_sdk.api._build", "build")
         body = op.body_param if op.body_model else "None"
         extra = f", body_name={op.body_param!r}" if op.body_model else ""
+        if op.header_params:
+            extra += ", header_args=" + _tuple([p.name for p in op.header_params])
         out.append(
             f"{i2}op = build({client}, {const_name(op)}, {path_args}, {query_args}, {body}, "
             f"_request_timeout{extra})"
@@ -215,6 +233,7 @@ def _methods(
 def _iter(op: Operation, imports: Imports, *, is_async: bool, api: Api) -> list[str]:
     i1, i2, i3 = "    ", "        ", "            "
     assert op.response_model is not None
+    assert not op.header_params, f"{op.operation_id}: header parameters on a list"
     item = _page_item(op)
     sig = signature(op, imports, iterate=True)
     params = ",\n".join(f"{i2}{s}" for s in ["self", *sig])

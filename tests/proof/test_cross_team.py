@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -529,10 +530,17 @@ class _Hooks:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    with make_world(request.param) as made:
+        yield made
+
+
+@contextmanager
+def make_world(backend: str) -> Iterator[World]:
+    """A private sandbox on `backend` with team B's review, a customer and a webhook receiver."""
     from gmodstore_sandbox.content.admin import seed_reviews
 
     hooks = _Hooks()
-    with own_sandbox(request.param, webhook_poll_interval=0.02) as sb:
+    with own_sandbox(backend, webhook_poll_interval=0.02) as sb:
         engine = create_engine(sb.database_url)
         meta = MetaData()
         meta.reflect(engine)

@@ -133,6 +133,7 @@ class Endpoint(Generic[M]):
         "_body",
         "_model",
         "cursor_index",
+        "header_names",
         "method",
         "path_names",
         "query",
@@ -150,6 +151,7 @@ class Endpoint(Generic[M]):
         path_names: tuple[str, ...] = (),
         query: tuple[QueryParam, ...] = (),
         body: type[RequestModel] | str | None = None,
+        header_names: tuple[str, ...] = (),
     ) -> None:
         self.method = method
         self.template = template
@@ -159,6 +161,8 @@ class Endpoint(Generic[M]):
         self.path_names = path_names
         self.query = query
         self._body: Any = body
+        self.header_names = header_names
+        """Header parameters (e.g. `X-Two-Factor-Nonce`), sent only when given."""
         self.cursor_index = next((i for i, q in enumerate(query) if q is CURSOR), -1)
 
     @property
@@ -185,6 +189,7 @@ def build(
     request_timeout: RequestTimeout,
     *,
     body_name: str = "body",
+    header_args: tuple[object, ...] = (),
 ) -> Operation[M]:
     """Validate the arguments of one call of `endpoint` and return its `Operation`."""
     names = endpoint.path_names
@@ -215,6 +220,10 @@ def build(
             if recover is not None:  # a create with a natural lookup (api/_extras/recoveries.py)
                 recovery = recover(client, path_args, payload, request_timeout)
         headers = client.json_headers
+    if header_args:
+        extra = _header_values(endpoint.header_names, header_args)
+        if extra:
+            headers = {**(headers or {}), **extra}
     return Operation(
         endpoint.method,
         path,
@@ -226,6 +235,19 @@ def build(
         timeout=timeout(request_timeout),
         recovery=recovery,
     )
+
+
+def _header_values(names: tuple[str, ...], values: tuple[object, ...]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, value in zip(names, values, strict=True):
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ApiTypeError(f"the `{name}` header must be a str, not {type(value).__name__}")
+        if not value or any(c in value for c in "\r\n\0"):
+            raise ApiValueError(f"the `{name}` header must be a non-empty single-line string")
+        found[name] = value
+    return found
 
 
 def pages(

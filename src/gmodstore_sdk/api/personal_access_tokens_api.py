@@ -57,6 +57,7 @@ _CREATE_PERSONAL_ACCESS_TOKEN: Endpoint[CreatePersonalAccessTokenResponse] = End
     "create_personal_access_token_response.CreatePersonalAccessTokenResponse",
     scope="personal-access-tokens:write",
     body="new_personal_access_token_payload.NewPersonalAccessTokenPayload",
+    header_names=("X-Two-Factor-Nonce",),
 )
 _GET_PERSONAL_ACCESS_TOKEN: Endpoint[GetPersonalAccessTokenResponse] = Endpoint(
     "GET",
@@ -155,6 +156,7 @@ class PersonalAccessTokensApi:
         | Mapping[str, Any]
         | None = None,
         *,
+        two_factor_nonce: str | None = None,
         _request_timeout: RequestTimeout = NOT_GIVEN,
     ) -> CreatePersonalAccessTokenResponse:
         """Create a new personal access token for the current user.
@@ -164,9 +166,13 @@ class PersonalAccessTokensApi:
         Args:
             new_personal_access_token_payload: a `NewPersonalAccessTokenPayload`, or a dict of its
             fields.
+            two_factor_nonce: sent as the `X-Two-Factor-Nonce` header (a `token` from
+            `TwoFactorApi.exchange_totp_for_nonce`; the sandbox requires it here).
         """
         return self.create_personal_access_token_with_http_info(
-            new_personal_access_token_payload, _request_timeout=_request_timeout
+            new_personal_access_token_payload,
+            two_factor_nonce=two_factor_nonce,
+            _request_timeout=_request_timeout,
         ).data
 
     def create_personal_access_token_with_http_info(
@@ -175,6 +181,7 @@ class PersonalAccessTokensApi:
         | Mapping[str, Any]
         | None = None,
         *,
+        two_factor_nonce: str | None = None,
         _request_timeout: RequestTimeout = NOT_GIVEN,
     ) -> ApiResponse[CreatePersonalAccessTokenResponse]:
         """`create_personal_access_token`, with the status code and headers."""
@@ -186,6 +193,7 @@ class PersonalAccessTokensApi:
             new_personal_access_token_payload,
             _request_timeout,
             body_name="new_personal_access_token_payload",
+            header_args=(two_factor_nonce,),
         )
         return self.api_client._request(op)
 
@@ -357,12 +365,15 @@ class AsyncPersonalAccessTokensApi:
         | Mapping[str, Any]
         | None = None,
         *,
+        two_factor_nonce: str | None = None,
         _request_timeout: RequestTimeout = NOT_GIVEN,
     ) -> CreatePersonalAccessTokenResponse:
         """See `PersonalAccessTokensApi.create_personal_access_token`."""
         return (
             await self.create_personal_access_token_with_http_info(
-                new_personal_access_token_payload, _request_timeout=_request_timeout
+                new_personal_access_token_payload,
+                two_factor_nonce=two_factor_nonce,
+                _request_timeout=_request_timeout,
             )
         ).data
 
@@ -372,6 +383,7 @@ class AsyncPersonalAccessTokensApi:
         | Mapping[str, Any]
         | None = None,
         *,
+        two_factor_nonce: str | None = None,
         _request_timeout: RequestTimeout = NOT_GIVEN,
     ) -> ApiResponse[CreatePersonalAccessTokenResponse]:
         """`create_personal_access_token`, with the status code and headers."""
@@ -383,6 +395,7 @@ class AsyncPersonalAccessTokensApi:
             new_personal_access_token_payload,
             _request_timeout,
             body_name="new_personal_access_token_payload",
+            header_args=(two_factor_nonce,),
         )
         return await self.api_client._request(op)
 

@@ -73,6 +73,7 @@ _DELETE_TEAM: Endpoint[DeleteTeamResponse] = Endpoint(
     "delete_team_response.DeleteTeamResponse",
     scope="teams:write",
     path_names=("team",),
+    header_names=("X-Two-Factor-Nonce",),
 )
 
 
@@ -261,6 +262,7 @@ class TeamsApi:
         self,
         team: str,
         *,
+        two_factor_nonce: str | None = None,
         _request_timeout: RequestTimeout = NOT_GIVEN,
     ) -> DeleteTeamResponse:
         """Delete the specified team.
@@ -269,17 +271,30 @@ class TeamsApi:
 
         Args:
             team: the `team` id.
+            two_factor_nonce: sent as the `X-Two-Factor-Nonce` header (a `token` from
+            `TwoFactorApi.exchange_totp_for_nonce`; the sandbox requires it here).
         """
-        return self.delete_team_with_http_info(team, _request_timeout=_request_timeout).data
+        return self.delete_team_with_http_info(
+            team, two_factor_nonce=two_factor_nonce, _request_timeout=_request_timeout
+        ).data
 
     def delete_team_with_http_info(
         self,
         team: str,
         *,
+        two_factor_nonce: str | None = None,
         _request_timeout: RequestTimeout = NOT_GIVEN,
     ) -> ApiResponse[DeleteTeamResponse]:
         """`delete_team`, with the status code and headers."""
-        op = build(self.api_client, _DELETE_TEAM, (team,), (), None, _request_timeout)
+        op = build(
+            self.api_client,
+            _DELETE_TEAM,
+            (team,),
+            (),
+            None,
+            _request_timeout,
+            header_args=(two_factor_nonce,),
+        )
         return self.api_client._request(op)
 
 
@@ -438,17 +453,31 @@ class AsyncTeamsApi:
         self,
         team: str,
         *,
+        two_factor_nonce: str | None = None,
         _request_timeout: RequestTimeout = NOT_GIVEN,
     ) -> DeleteTeamResponse:
         """See `TeamsApi.delete_team`."""
-        return (await self.delete_team_with_http_info(team, _request_timeout=_request_timeout)).data
+        return (
+            await self.delete_team_with_http_info(
+                team, two_factor_nonce=two_factor_nonce, _request_timeout=_request_timeout
+            )
+        ).data
 
     async def delete_team_with_http_info(
         self,
         team: str,
         *,
+        two_factor_nonce: str | None = None,
         _request_timeout: RequestTimeout = NOT_GIVEN,
     ) -> ApiResponse[DeleteTeamResponse]:
         """`delete_team`, with the status code and headers."""
-        op = build(self.api_client, _DELETE_TEAM, (team,), (), None, _request_timeout)
+        op = build(
+            self.api_client,
+            _DELETE_TEAM,
+            (team,),
+            (),
+            None,
+            _request_timeout,
+            header_args=(two_factor_nonce,),
+        )
         return await self.api_client._request(op)
