@@ -145,9 +145,12 @@ def _docstring(op: Operation, indent: str) -> list[str]:
         )
     if op.body == "multipart":
         args.append("progress: called with (bytes sent, total bytes or None) as the upload goes.")
-    if args:
-        return doc(indent, summary, scope, ["Args:"] + [f"    {a}" for a in args])
-    return doc(indent, summary, scope)
+    args.append(
+        "_request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a "
+        "`Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's "
+        "`deadline`; the client's timeouts when omitted."
+    )
+    return doc(indent, summary, scope, ["Args:"] + [f"    {a}" for a in args])
 
 
 def _methods(
@@ -308,7 +311,8 @@ def render_api(api: Api, project: Project, mixin: bool) -> str:
             "Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), "
             "sends one request (plus retries) and returns the parsed model; `*_with_http_info` "
             "also returns the status code and headers. Every method takes `_request_timeout` "
-            "(seconds, a `(connect, read)` tuple, or None for no timeout).",
+            "(seconds, a `(connect, read)` tuple, a `Timeout`, or None for no limit but the "
+            "client's `deadline`).",
         ),
         "",
         "from __future__ import annotations",

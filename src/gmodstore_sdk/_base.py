@@ -511,6 +511,7 @@ class BaseApiClient:
             operation=f"{op.method} {op.path}",
             retry_after=retry_after,
             uncertain=uncertain,
+            resources=op.resources,
         )
 
     def _transport_error(

@@ -225,6 +225,7 @@ def build(
         headers=headers,
         timeout=timeout(request_timeout),
         recovery=recovery,
+        resources=names,
     )
 
 

@@ -7,8 +7,8 @@
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class TeamsApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -99,6 +99,9 @@ class TeamsApi:
 
         Args:
             ids: any number of ids (one request per 100).
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_teams_with_http_info(ids, _request_timeout=_request_timeout).data
 
@@ -126,6 +129,9 @@ class TeamsApi:
         Args:
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_teams_with_http_info(
             per_page, cursor, _request_timeout=_request_timeout
@@ -171,6 +177,9 @@ class TeamsApi:
 
         Args:
             new_team_payload: a `NewTeamPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_team_with_http_info(
             new_team_payload, _request_timeout=_request_timeout
@@ -206,6 +215,9 @@ class TeamsApi:
 
         Args:
             team: the `team` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_team_with_http_info(team, _request_timeout=_request_timeout).data
 
@@ -233,6 +245,9 @@ class TeamsApi:
         Args:
             team: the `team` id.
             update_team_payload: a `UpdateTeamPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_team_with_http_info(
             team, update_team_payload, _request_timeout=_request_timeout
@@ -269,6 +284,9 @@ class TeamsApi:
 
         Args:
             team: the `team` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_team_with_http_info(team, _request_timeout=_request_timeout).data
 
