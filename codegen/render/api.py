@@ -134,7 +134,8 @@ def _docstring(op: Operation, indent: str) -> list[str]:
     if op.body_param:
         args.append(f"{op.body_param}: a `{op.body_model}`, or a dict of its fields.")
     for name in op.file_fields:
-        args.append(f"{name}: the file: a path, bytes or a binary file object (streamed).")
+        when = "" if op.files_required else f' when `type` is "{name}"'
+        args.append(f"{name}: the file{when}: a path, bytes or a binary file object (streamed).")
     for p in op.query_params:
         args.append(
             {
@@ -197,7 +198,7 @@ def _methods(
         model = _ref(op.body_model, modules) if op.body_model else "None"
         out.append(
             f"{i2}op = build_multipart({client}, {const_name(op)}, {path_args}, {model}, {body}, "
-            f"{files}, progress, _request_timeout)"
+            f"{files}, progress, _request_timeout{'' if op.files_required else ', require_file=False'})"
         )
         out.append(f"{i2}return {aw}{client}._request(op)")
     else:

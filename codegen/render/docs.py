@@ -146,6 +146,7 @@ def _operation(api: Api, op: Operation, project: Project) -> list[str]:
     for name in op.file_fields:
         rows.append(
             f" **{name}** | **FileInput** | a path, bytes or a binary file object (streamed) |"
+            + ("" if op.files_required else f' [optional: when `type` is "{name}"]')
         )
     for p in op.query_params:
         note = "" if p.required else " [optional]"

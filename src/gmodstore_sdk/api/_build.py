@@ -317,24 +317,51 @@ def build_multipart(
     files: Mapping[str, FileInput | None],
     progress: UploadProgress | None,
     request_timeout: RequestTimeout,
+    *,
+    require_file: bool = True,
 ) -> Operation[M]:
     """An upload: the payload's fields as form fields, each given file as a file part.
 
-    The file is streamed from disk when sent (`MultipartBody`), so memory stays flat.
+    The file is streamed from disk when sent (`MultipartBody`), so memory stays flat. With
+    `require_file=False` (the spec requires no file part: `createProductMedium`) the payload's
+    `type` decides: a `type` naming a file part needs that file, one naming a payload field (a
+    `youtube` medium's `youtube` link) needs that field.
     """
     op = build(client, endpoint, path_args, (), None, request_timeout)
     fields: dict[str, str] = {}
     payload_model = model_class(payload_ref)
+    model = None
     if payload_model is not None:
         model = payload_model.coerce(payload, _snake(payload_model.__name__))
         for key, value in model.model_dump(mode="json", exclude_unset=True).items():
             if value is not None:
                 fields[key] = _form_value(value)
     given = {name: value for name, value in files.items() if value is not None}
-    if not given:
-        raise ApiValueError(f"give the file to upload ({' or '.join(files)})")
+    if require_file:
+        if not given:
+            raise ApiValueError(f"give the file to upload ({' or '.join(files)})")
+    else:
+        _check_parts_for_type(model, files, given)
     op.content = MultipartBody(fields, given, progress=progress)
     return op
+
+
+def _check_parts_for_type(
+    model: RequestModel | None, files: Mapping[str, object], given: Mapping[str, object]
+) -> None:
+    """The file part or payload field that a payload's `type` names is given.
+
+    Other parts stay allowed, as the spec allows them (the server ignores them).
+    """
+    kind = getattr(model, "type", None)
+    if not isinstance(kind, str):
+        if not given:
+            raise ApiValueError(f"give the file to upload ({' or '.join(files)})")
+    elif kind in files:
+        if kind not in given:
+            raise ApiValueError(f"type={kind!r} needs the `{kind}` file")
+    elif model is not None and kind in type(model).model_fields and getattr(model, kind) is None:
+        raise ApiValueError(f"type={kind!r} needs the `{kind}` field of the payload")
 
 
 def _form_value(value: object) -> str:

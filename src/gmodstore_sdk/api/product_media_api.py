@@ -197,8 +197,10 @@ class ProductMediaApi:
         Args:
             product: the `product` id.
             new_product_medium_payload: a `NewProductMediumPayload`, or a dict of its fields.
-            image: the file: a path, bytes or a binary file object (streamed).
-            video: the file: a path, bytes or a binary file object (streamed).
+            image: the file when `type` is "image": a path, bytes or a binary file object
+                (streamed).
+            video: the file when `type` is "video": a path, bytes or a binary file object
+                (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
             _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
                 `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
@@ -233,6 +235,7 @@ class ProductMediaApi:
             {"image": image, "video": video},
             progress,
             _request_timeout,
+            require_file=False,
         )
         return self.api_client._request(op)
 
@@ -634,6 +637,7 @@ class AsyncProductMediaApi:
             {"image": image, "video": video},
             progress,
             _request_timeout,
+            require_file=False,
         )
         return await self.api_client._request(op)
 
