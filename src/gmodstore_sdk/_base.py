@@ -44,7 +44,6 @@ from gmodstore_sdk._operation import (
     Recovery,
     url_factory,
 )
-from gmodstore_sdk._recovery import created_too_early, pick_row
 from gmodstore_sdk._retry import (
     RateLimit,
     RateLimiter,
@@ -67,10 +66,10 @@ from gmodstore_sdk.exceptions import (
     make_status_error,
     uncertain_write,
 )
-from gmodstore_sdk.ratelimit_store import RateLimitState, token_key
 
 if TYPE_CHECKING:
     from gmodstore_sdk._uploads import MultipartBody
+    from gmodstore_sdk.ratelimit_store import RateLimitState
 
 # Re-exported: api_client.py and api/_operations.py import them from here.
 __all__ = [
@@ -158,13 +157,15 @@ class BaseApiClient:
         self._max_retry_wait = config.max_retry_wait
         self._window = config.rate_limit_window
         self._pace = config.respect_rate_limit
-        self._limiter: RateLimitState = (
-            RateLimiter(window=config.rate_limit_window)
-            if config.rate_limit_store is None
-            else config.rate_limit_store.state(
-                token_key(config.access_token), config.rate_limit_window
-            )
-        )
+        self._limiter: RateLimitState
+        if config.rate_limit_store is None:
+            self._limiter = RateLimiter(window=config.rate_limit_window)
+        else:
+            # Imported here: only a shared store needs it, and `import gmodstore_sdk` stays cheap.
+            from gmodstore_sdk.ratelimit_store import token_key
+
+            key = token_key(config.access_token)
+            self._limiter = config.rate_limit_store.state(key, config.rate_limit_window)
         self._clock = clock if clock is not None else time.time
         self._rand = rand if rand is not None else random.random
         self._attempt_timeout = config.attempt_timeout
@@ -403,6 +404,8 @@ class BaseApiClient:
         Returns the recovered answer, or None when the lookup shows the server did not act.
         """
         logger.info("%s %s may have succeeded; looking it up", op.method, op.path)
+        from gmodstore_sdk._recovery import created_too_early, pick_row  # rarely needed: lazily
+
         try:
             page = yield from self._flow(recovery.lookup, deadline)
             row = pick_row(page.data, recovery)

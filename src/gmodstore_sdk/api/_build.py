@@ -16,17 +16,19 @@ from __future__ import annotations
 import importlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from gmodstore_sdk._base import ApiResponse, BaseApiClient, M, Operation
 from gmodstore_sdk._models import RequestModel
 from gmodstore_sdk._types import RequestTimeout
-from gmodstore_sdk._uploads import FileInput, MultipartBody, UploadProgress
 from gmodstore_sdk.api._extras.recoveries import RECOVERIES
 from gmodstore_sdk.api._operations import encode, segment, timeout
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 from gmodstore_sdk.model._filter import FilterModel
 from gmodstore_sdk.model._validators import is_uuid
+
+if TYPE_CHECKING:  # uploads load their module when one is sent: importing an API stays cheap
+    from gmodstore_sdk._uploads import FileInput, UploadProgress
 
 __all__ = [
     "CURSOR",
@@ -342,6 +344,8 @@ def build_multipart(
             raise ApiValueError(f"give the file to upload ({' or '.join(files)})")
     else:
         _check_parts_for_type(model, files, given)
+    from gmodstore_sdk._uploads import MultipartBody
+
     op.content = MultipartBody(fields, given, progress=progress)
     return op
 
