@@ -5,6 +5,9 @@
 A minimal HTTP/1.1 keep-alive server (raw asyncio, canned JSON bodies) runs in a separate process,
 so its CPU time is not counted. The loops alternate in small batches — SDK, raw, SDK, raw, ... —
 and each round's ratio is `SDK CPU / raw CPU` (`time.process_time`); the medians are printed.
+Every answer carries rate limit headers with a budget no run can spend (`RATE_LIMIT`), so the SDK
+parses and counts them as it does against the API but never sleeps for a reset: the default run
+takes seconds (with a 300-request budget it paused 60 s every 300 requests, over 15 minutes).
 
 - get:  `ProductPurchasesApi.get_product_purchase` (typed `GetProductPurchaseResponse`) versus
   `httpx.Client.get(url).json()`.
