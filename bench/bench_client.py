@@ -5,6 +5,9 @@
 A minimal HTTP/1.1 keep-alive server (raw asyncio, canned JSON bodies) runs in a separate process,
 so its CPU time is not counted. The loops alternate in small batches — SDK, raw, SDK, raw, ... —
 and each round's ratio is `SDK CPU / raw CPU` (`time.process_time`); the medians are printed.
+Every answer carries rate limit headers with a budget no run can spend (`RATE_LIMIT`), so the SDK
+parses and counts them as it does against the API but never sleeps for a reset: the default run
+takes seconds (with a 300-request budget it paused 60 s every 300 requests, over 15 minutes).
 
 - get:  `ProductPurchasesApi.get_product_purchase` (typed `GetProductPurchaseResponse`) versus
   `httpx.Client.get(url).json()`.
@@ -63,30 +66,39 @@ def _user(i: int) -> dict[str, object]:
     }
 
 
-def _response(body: dict[str, object]) -> bytes:
+# The rate limit headers every answer carries: a budget no run can spend, in a window that ends
+# an hour after the server starts. The SDK parses them and counts every request against them as it
+# does against the real API, but never has to wait for a reset; waiting is sleeping, not CPU, and
+# with a 300-request budget it made the default run take over 15 minutes of 60 s pauses.
+RATE_LIMIT = 10_000_000
+
+
+def _response(body: dict[str, object], reset: int) -> bytes:
     payload = json.dumps(body, separators=(",", ":")).encode()
     head = (
         "HTTP/1.1 200 OK\r\n"
         "content-type: application/json\r\n"
         f"content-length: {len(payload)}\r\n"
-        "x-ratelimit-limit: 300\r\n"
-        "x-ratelimit-remaining: 299\r\n"
-        "x-ratelimit-reset: 1700000000\r\n"
+        f"x-ratelimit-limit: {RATE_LIMIT}\r\n"
+        f"x-ratelimit-remaining: {RATE_LIMIT - 1}\r\n"
+        f"x-ratelimit-reset: {reset}\r\n"
         "\r\n"
     )
     return head.encode() + payload
 
 
 def _serve(sock: socket.socket) -> None:
-    single = _response({"data": _purchase(1)})
-    user = _response({"data": _user(1)})
+    reset = int(time.time()) + 3600
+    single = _response({"data": _purchase(1)}, reset)
+    user = _response({"data": _user(1)}, reset)
     page = _response(
         {
             "data": [_purchase(i) for i in range(100)],
             "cursors": {"prev": None, "next": "bmV4dA"},
             "connections": [],
             "meta": {"perPage": 100},
-        }
+        },
+        reset,
     )
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

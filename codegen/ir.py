@@ -123,6 +123,9 @@ class Operation:
     """Error statuses every caller should expect (the listed ones plus 401, 403, 404, 429)."""
     iter_name: str | None
     batch: bool
+    files_required: bool = True
+    """An upload whose schema requires a file part; False when the payload decides (a YouTube
+    medium has none): the file its `type` names is then checked instead."""
     mixin: str | None = None
 
     @property

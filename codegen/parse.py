@@ -208,6 +208,7 @@ def _operation(path: str, method: str, op: Schema, models: _Models) -> Operation
     others = [p for p in params if p.location != "path"]
     body = body_model = body_param = None
     file_fields: tuple[str, ...] = ()
+    files_required = True
     request = op.get("requestBody")
     if request:
         media, content = next(iter(request["content"].items()))
@@ -215,6 +216,7 @@ def _operation(path: str, method: str, op: Schema, models: _Models) -> Operation
         body = "multipart" if media == "multipart/form-data" else "json"
         props = schema.get("properties", {})
         file_fields = tuple(w for w, s in props.items() if _is_binary(s))
+        files_required = any(w in schema.get("required", ()) for w in file_fields)
         if any(w not in file_fields for w in props):
             body_model = models.add(
                 schema["title"], schema, "request", where=f"request body of `{operation_id}`"
@@ -244,6 +246,7 @@ def _operation(path: str, method: str, op: Schema, models: _Models) -> Operation
         errors=errors,
         iter_name=iter_name,
         batch=any(p.kind == "array" for p in params),
+        files_required=files_required,
     )
 
 

@@ -14,7 +14,7 @@ def doc(indent: str, *paragraphs: str | list[str]) -> list[str]:
     """A docstring as lines, wrapped to the line length.
 
     A `str` paragraph is wrapped; a `list` paragraph is kept line by line (each line wrapped with
-    a hanging indent of four spaces, for `Args:` entries).
+    a hanging indent four spaces deeper than the line, for `Args:` entries).
     """
     lines: list[str] = []
     for i, para in enumerate(paragraphs):
@@ -25,7 +25,8 @@ def doc(indent: str, *paragraphs: str | list[str]) -> list[str]:
             lines += textwrap.wrap(para, width - 3 if len(paragraphs) == 1 else width) or [""]
         else:
             for entry in para:
-                lines += textwrap.wrap(entry, width, subsequent_indent="    ") or [""]
+                hanging = " " * (len(entry) - len(entry.lstrip()) + 4)
+                lines += textwrap.wrap(entry, width, subsequent_indent=hanging) or [""]
     if len(lines) == 1 and len(indent) + len(lines[0]) + 6 <= WIDTH:
         return [f'{indent}"""{lines[0]}"""']
     out = [f'{indent}"""{lines[0]}'] + [f"{indent}{line}" if line else "" for line in lines[1:]]

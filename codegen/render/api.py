@@ -143,7 +143,8 @@ def _docstring(op: Operation, indent: str) -> list[str]:
     if op.body_param:
         args.append(f"{op.body_param}: a `{op.body_model}`, or a dict of its fields.")
     for name in op.file_fields:
-        args.append(f"{name}: the file: a path, bytes or a binary file object (streamed).")
+        when = "" if op.files_required else f' when `type` is "{name}"'
+        args.append(f"{name}: the file{when}: a path, bytes or a binary file object (streamed).")
     for p in op.query_params:
         args.append(
             {
@@ -159,9 +160,12 @@ def _docstring(op: Operation, indent: str) -> list[str]:
         )
     if op.body == "multipart":
         args.append("progress: called with (bytes sent, total bytes or None) as the upload goes.")
-    if args:
-        return doc(indent, summary, scope, ["Args:"] + [f"    {a}" for a in args])
-    return doc(indent, summary, scope)
+    args.append(
+        "_request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a "
+        "`Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's "
+        "`deadline`; the client's timeouts when omitted."
+    )
+    return doc(indent, summary, scope, ["Args:"] + [f"    {a}" for a in args])
 
 
 def _methods(
@@ -210,7 +214,7 @@ def _methods(
         model = _ref(op.body_model, modules) if op.body_model else "None"
         out.append(
             f"{i2}op = build_multipart({client}, {const_name(op)}, {path_args}, {model}, {body}, "
-            f"{files}, progress, _request_timeout)"
+            f"{files}, progress, _request_timeout{'' if op.files_required else ', require_file=False'})"
         )
         out.append(f"{i2}return {aw}{client}._request(op)")
     else:
@@ -327,7 +331,8 @@ def render_api(api: Api, project: Project, mixin: bool) -> str:
             "Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), "
             "sends one request (plus retries) and returns the parsed model; `*_with_http_info` "
             "also returns the status code and headers. Every method takes `_request_timeout` "
-            "(seconds, a `(connect, read)` tuple, or None for no timeout).",
+            "(seconds, a `(connect, read)` tuple, a `Timeout`, or None for no limit but the "
+            "client's `deadline`).",
         ),
         "",
         "from __future__ import annotations",

@@ -146,6 +146,7 @@ def _operation(api: Api, op: Operation, project: Project) -> list[str]:
     for name in op.file_fields:
         rows.append(
             f" **{name}** | **FileInput** | a path, bytes or a binary file object (streamed) |"
+            + ("" if op.files_required else f' [optional: when `type` is "{name}"]')
         )
     for p in op.query_params:
         note = "" if p.required else " [optional]"
@@ -159,6 +160,10 @@ def _operation(api: Api, op: Operation, project: Project) -> list[str]:
         rows.append(f" **{p.name}** | {_py_type(op, p.name)} | {what} |{note}")
     if op.body == "multipart":
         rows.append(" **progress** | **UploadProgress** | `(sent, total)` callback | [optional]")
+    rows.append(
+        " **\\_request_timeout** | **RequestTimeout** | seconds, `(connect, read)`, a `Timeout` or"
+        " None (keyword only; the client's timeouts when omitted) | [optional]"
+    )
     content_type = {"json": "application/json", "multipart": "multipart/form-data"}.get(
         op.body or "", "Not defined"
     )

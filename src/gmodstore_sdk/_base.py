@@ -2,9 +2,10 @@
 
 A request is described by an `Operation` (`_operation.py`), built and validated by
 `api/_operations.py`. The client runs it through `BaseApiClient._request_flow`, a generator that
-holds the whole policy — rate limit pacing, retries, backoff, deadlines, write safety and the
-recovery lookup of a lost POST (see `_operation.py`), logging, response parsing and errors — and
-only *yields* what it needs done: an `httpx.Request` to send, or a number of seconds to sleep.
+holds the whole policy — rate limit pacing, retries, backoff, deadlines, write safety, the recovery
+lookup of a lost POST (see `_operation.py`) and logging — and only *yields* what it needs done: an
+`httpx.Request` to send, or a number of seconds to sleep. What an answer or a failure becomes (the
+parsed model, the error and its message) is `_responses.py`, a mixin of `BaseApiClient`.
 `ApiClient` and `AsyncApiClient` drive it with a few lines each, in the manner of httpx's
 `Auth.auth_flow`, and read each answer within the size limit and the attempt's deadline.
 
@@ -33,7 +34,6 @@ from gmodstore_sdk._limits import (
     cap_phases,
     deadline_error,
     phase_timeout,
-    timeout_hint,
 )
 from gmodstore_sdk._operation import (
     ApiResponse,
@@ -44,7 +44,7 @@ from gmodstore_sdk._operation import (
     Recovery,
     url_factory,
 )
-from gmodstore_sdk._recovery import created_too_early, pick_row
+from gmodstore_sdk._responses import IDEMPOTENT, ResponseHandling
 from gmodstore_sdk._retry import (
     RateLimit,
     RateLimiter,
@@ -54,23 +54,17 @@ from gmodstore_sdk._retry import (
     parse_retry_after,
     wait_until_reset,
 )
-from gmodstore_sdk._sniff import not_the_api
 from gmodstore_sdk._types import NOT_GIVEN, NotGiven
 from gmodstore_sdk.configuration import Configuration
 from gmodstore_sdk.exceptions import (
     AlreadyExistsException,
-    ApiConnectionError,
-    ApiException,
-    ApiResponseValidationError,
     ApiTimeoutError,
     OpenApiException,
-    make_status_error,
-    uncertain_write,
 )
-from gmodstore_sdk.ratelimit_store import RateLimitState, token_key
 
 if TYPE_CHECKING:
     from gmodstore_sdk._uploads import MultipartBody
+    from gmodstore_sdk.ratelimit_store import RateLimitState
 
 # Re-exported: api_client.py and api/_operations.py import them from here.
 __all__ = [
@@ -87,9 +81,6 @@ logger = logging.getLogger("gmodstore_sdk")
 
 # Servers send the reset in whole seconds: a wait up to a second past the window is not "longer".
 _ROUNDING = 1.0
-
-# Methods a server applies at most once however often they are sent: resent after any failure.
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 class _Failure:
@@ -121,7 +112,7 @@ class _Failure:
         return f"HTTP {self.status}" if self.status else type(self.cause).__name__
 
 
-class BaseApiClient:
+class BaseApiClient(ResponseHandling):
     """The I/O-free half of `ApiClient` / `AsyncApiClient`: configuration, policy, parsing."""
 
     _http: httpx.Client | httpx.AsyncClient
@@ -158,13 +149,15 @@ class BaseApiClient:
         self._max_retry_wait = config.max_retry_wait
         self._window = config.rate_limit_window
         self._pace = config.respect_rate_limit
-        self._limiter: RateLimitState = (
-            RateLimiter(window=config.rate_limit_window)
-            if config.rate_limit_store is None
-            else config.rate_limit_store.state(
-                token_key(config.access_token), config.rate_limit_window
-            )
-        )
+        self._limiter: RateLimitState
+        if config.rate_limit_store is None:
+            self._limiter = RateLimiter(window=config.rate_limit_window)
+        else:
+            # Imported here: only a shared store needs it, and `import gmodstore_sdk` stays cheap.
+            from gmodstore_sdk.ratelimit_store import token_key
+
+            key = token_key(config.access_token)
+            self._limiter = config.rate_limit_store.state(key, config.rate_limit_window)
         self._clock = clock if clock is not None else time.time
         self._rand = rand if rand is not None else random.random
         self._attempt_timeout = config.attempt_timeout
@@ -248,7 +241,7 @@ class BaseApiClient:
         self, op: Operation[Any], failure: _Failure, attempt: int, deadline: Deadline | None
     ) -> float:
         """The delay before retrying after `failure`; raises its error when retrying is wrong."""
-        if failure.safety == "ambiguous" and op.method not in _IDEMPOTENT and op.recovery is None:
+        if failure.safety == "ambiguous" and op.method not in IDEMPOTENT and op.recovery is None:
             raise failure.error from failure.cause  # nothing to look up: never resend
         if failure.safety == "fatal" or attempt >= self._retries:
             raise failure.error from failure.cause
@@ -377,7 +370,7 @@ class BaseApiClient:
                     hint = wait_until_reset(outcome.headers, now)
                 return _Failure(self._status_error(op, outcome, hint), None, "unsent", hint, status)
             safety: Safety = "ambiguous" if status >= 500 else "fatal"
-            uncertain = safety == "ambiguous" and op.method not in _IDEMPOTENT
+            uncertain = safety == "ambiguous" and op.method not in IDEMPOTENT
             error = self._status_error(op, outcome, hint, uncertain)
             return _Failure(error, None, safety, hint, status)
         assert outcome is not None  # only a sleep is answered with None
@@ -403,6 +396,8 @@ class BaseApiClient:
         Returns the recovered answer, or None when the lookup shows the server did not act.
         """
         logger.info("%s %s may have succeeded; looking it up", op.method, op.path)
+        from gmodstore_sdk._recovery import created_too_early, pick_row  # rarely needed: lazily
+
         try:
             page = yield from self._flow(recovery.lookup, deadline)
             row = pick_row(page.data, recovery)
@@ -471,64 +466,3 @@ class BaseApiClient:
                 op.method,
                 op.path,
             )
-
-    # -- responses and errors ---------------------------------------------------------------------
-
-    def _parse(self, op: Operation[M], response: httpx.Response) -> M:
-        # A 204 to an operation documented to answer nothing (`NoContent`) has no JSON to sniff.
-        empty = response.status_code == 204 and getattr(op.model, "accepts_no_content", False)
-        wrong_host = None if empty else not_the_api(response, operation=f"{op.method} {op.path}")
-        if wrong_host is not None:
-            raise wrong_host
-        try:
-            return op.model.model_validate_json(response.content)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
-                for err in exc.errors(include_url=False, include_input=False)
-            )
-            raise ApiResponseValidationError(
-                f"{op.method} {op.path} returned {response.status_code} but the body does not "
-                f"match {op.model.__name__}: {problems}"
-            ) from exc
-
-    def _status_error(
-        self,
-        op: Operation[Any],
-        response: httpx.Response,
-        retry_after: float | None,
-        uncertain: bool = False,
-    ) -> ApiException:
-        wrong_host = not_the_api(response, operation=f"{op.method} {op.path}")
-        if wrong_host is not None:
-            return wrong_host
-        return make_status_error(
-            response.status_code,
-            response.reason_phrase,
-            response.text,
-            response.headers,
-            scope=op.scope,
-            operation=f"{op.method} {op.path}",
-            retry_after=retry_after,
-            uncertain=uncertain,
-        )
-
-    def _transport_error(
-        self, op: Operation[Any], exc: Exception, safety: str
-    ) -> ApiConnectionError:
-        name = type(exc).__name__
-        where = f"{op.method} {op.path}"
-        uncertain = safety == "ambiguous" and op.method not in _IDEMPOTENT
-        maybe = "; the server may have acted on it: the write may have been applied" * uncertain
-        if isinstance(exc, httpx.TimeoutException):
-            hint = timeout_hint(exc)
-            message = f"{where}: no answer in time ({name}){maybe}. {hint}"
-            return uncertain_write(message, timeout=True) if uncertain else ApiTimeoutError(message)
-        detail = f": {self._redact(str(exc))}" if str(exc) else ""
-        message = f"{where}: request failed ({name}{detail}){maybe}"
-        return uncertain_write(message, timeout=False) if uncertain else ApiConnectionError(message)
-
-    def _redact(self, text: str) -> str:
-        # httpx / h11 errors may quote a header value (e.g. "Illegal header value b'Bearer ...'").
-        token = self.configuration.access_token
-        return text.replace(token, "***") if token else text

@@ -156,6 +156,8 @@ class Operation(Generic[M]):
         headers: per-request headers (`client.get_headers` / `client.json_headers`).
         timeout: `api/_operations.timeout(_request_timeout)`.
         recovery: for a create, how to find its row after an ambiguous failure.
+        resources: the names of the path's ids (`("product", "version")`), for the 404 hint;
+            None when unknown.
     """
 
     __slots__ = (
@@ -165,6 +167,7 @@ class Operation(Generic[M]):
         "model",
         "path",
         "recovery",
+        "resources",
         "scope",
         "timeout",
         "url",
@@ -182,6 +185,7 @@ class Operation(Generic[M]):
         headers: dict[str, str] | None = None,
         timeout: CallLimits | NotGiven = NOT_GIVEN,
         recovery: Recovery | None = None,
+        resources: tuple[str, ...] | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -196,6 +200,8 @@ class Operation(Generic[M]):
         self.timeout = timeout
         self.recovery = recovery
         """For a create: how to find what it created after an ambiguous failure."""
+        self.resources = resources
+        """The names of the ids in the path, for the 404 hint (None: unknown)."""
 
 
 class ApiResponse(Generic[T]):

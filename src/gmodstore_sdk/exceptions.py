@@ -136,6 +136,8 @@ class ApiException(OpenApiException):
         headers: the response headers.
         scope: the token scope the failed operation needs (used in the 403 message).
         operation: `"METHOD /path"` of the failed request, for the message.
+        resources: the names of the ids in the operation's path (`("product", "version")`), for
+            the 404 and 403 hints; None when unknown (the purchase operations' hint is used).
     """
 
     status: int | None
@@ -156,6 +158,7 @@ class ApiException(OpenApiException):
         *,
         scope: str | None = None,
         operation: str | None = None,
+        resources: tuple[str, ...] | None = None,
     ) -> None:
         self.status = status
         self.reason = reason
@@ -163,13 +166,26 @@ class ApiException(OpenApiException):
         self.headers = headers if headers is not None else {}
         self.scope = scope
         self.operation = operation
+        self.resources = resources
         self.message, self.errors = _parse_error_body(body)
         super().__init__(self._describe())
 
     def _hint(self) -> str | None:
+        resources = self.resources
         if self.status == 403:
             needed = f"token lacks scope {self.scope}" if self.scope else "token lacks a scope"
-            return f"{needed}, or the product belongs to a team the token's owner does not own"
+            if resources is None or "product" in resources:
+                return f"{needed}, or the product belongs to a team the token's owner does not own"
+            if resources:
+                return f"{needed}, or the token's owner may not act on this {_noun(resources[0])}"
+            return needed
+        if self.status == 404 and resources is not None:
+            if not resources:  # a path without ids: the endpoint itself is missing
+                return "no such endpoint here: check Configuration(host=...)"
+            nouns = [_noun(name) for name in resources]
+            if len(nouns) == 1:
+                return f"check the {nouns[0]} id"
+            return f"check the {', '.join(nouns[:-1])} and {nouns[-1]} ids"
         if self.status == 400 and self.message:
             return None  # the server's message says it better
         if self.status is not None and self.status >= 500:
@@ -195,6 +211,11 @@ class ApiException(OpenApiException):
 
     def __str__(self) -> str:
         return self._describe()
+
+
+def _noun(name: str) -> str:
+    """A path parameter's name as words: `webhook_endpoint` -> "webhook endpoint"."""
+    return name.removesuffix("_id").replace("_", " ")
 
 
 class BadRequestException(ApiException):
@@ -228,7 +249,7 @@ class ForbiddenException(ApiException):
 
 
 class NotFoundException(ApiException):
-    """404: the product or purchase does not exist (or is not visible to this token)."""
+    """404: a resource in the path does not exist (or is not visible to this token)."""
 
 
 class RateLimitException(ApiException):
@@ -246,9 +267,12 @@ class RateLimitException(ApiException):
         scope: str | None = None,
         operation: str | None = None,
         retry_after: float | None = None,
+        resources: tuple[str, ...] | None = None,
     ) -> None:
         self.retry_after = retry_after
-        super().__init__(status, reason, body, headers, scope=scope, operation=operation)
+        super().__init__(
+            status, reason, body, headers, scope=scope, operation=operation, resources=resources
+        )
 
     def _hint(self) -> str | None:
         if self.retry_after is None:
@@ -301,6 +325,7 @@ def make_status_error(
     operation: str | None = None,
     retry_after: float | None = None,
     uncertain: bool = False,
+    resources: tuple[str, ...] | None = None,
 ) -> ApiException:
     """Build the `ApiException` subclass for `status`.
 
@@ -324,8 +349,9 @@ def make_status_error(
             scope=scope,
             operation=operation,
             retry_after=retry_after,
+            resources=resources,
         )
-    return cls(status, reason, body, headers, scope=scope, operation=operation)
+    return cls(status, reason, body, headers, scope=scope, operation=operation, resources=resources)
 
 
 def _sentence(text: str) -> str:

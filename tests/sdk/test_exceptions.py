@@ -95,3 +95,40 @@ def test_errors_repeating_the_message_are_not_repeated() -> None:
     assert str(make_status_error(400, "Bad Request", body, None)) == (
         "(400) Bad Request: Owned. other: Bad."
     )
+
+
+def _not_found(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(404, json={"message": "Not found"})
+
+
+def test_404_hint_names_the_operations_own_resources() -> None:
+    # The hint comes from the failed operation's path ids, not from the purchase endpoints.
+    import gmodstore_sdk
+    from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
+    from gmodstore_sdk.api.team_webhook_endpoints_api import TeamWebhookEndpointsApi
+    from gmodstore_sdk.api.users_api import UsersApi
+
+    uid = "6f1c2a44-3b8e-4d59-9b0a-0c9e8f7d6a51"
+    config = gmodstore_sdk.Configuration(host="http://api.test", access_token="t", retries=0)
+    with gmodstore_sdk.ApiClient(config, transport=httpx.MockTransport(_not_found)) as client:
+        with pytest.raises(NotFoundException) as user:
+            UsersApi(client).get_user(uid)
+        with pytest.raises(NotFoundException) as endpoint:
+            TeamWebhookEndpointsApi(client).get_team_webhook_endpoint(uid, uid)
+        with pytest.raises(NotFoundException) as purchase:
+            ProductPurchasesApi(client).get_product_purchase(uid, uid)
+        with pytest.raises(NotFoundException) as me:
+            UsersApi(client).get_me()
+    assert "Check the user id." in str(user.value)
+    assert "purchase" not in str(user.value)
+    assert "Check the team and webhook endpoint ids." in str(endpoint.value)
+    assert "Check the product and purchase ids." in str(purchase.value)
+    assert "No such endpoint here" in str(me.value) and "purchase" not in str(me.value)
+
+
+def test_403_hint_mentions_teams_only_for_products() -> None:
+    users = make_status_error(403, "Forbidden", None, None, scope="users:read", resources=("user",))
+    assert "Token lacks scope users:read" in str(users)
+    assert "product" not in str(users)
+    product = make_status_error(403, "Forbidden", None, None, resources=("product", "version"))
+    assert "the product belongs to a team" in str(product)

@@ -51,6 +51,20 @@ def test_naive_datetimes_are_read_as_utc(naive: object) -> None:
     assert p.created_at.tzinfo is not None
 
 
+def test_datetimes_keep_their_offset_and_json_naive_ones_are_utc() -> None:
+    # UtcDatetime's fast path (an aware datetime, no Python call) and its naive fallback, from JSON.
+    import json
+
+    p = ProductPurchase.model_validate_json(
+        json.dumps(purchase(createdAt="2024-05-01T14:00:00+02:00", updatedAt="2024-05-01T12:00:00"))
+    )
+    assert p.created_at.utcoffset() is not None and p.created_at.utcoffset().total_seconds() == 7200
+    assert p.created_at == datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    assert p.updated_at == datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    assert p.updated_at.tzinfo is not None
+    assert p.to_dict()["updatedAt"] == "2024-05-01T12:00:00Z"
+
+
 def test_bad_datetimes_and_missing_fields_are_rejected() -> None:
     with pytest.raises(pydantic.ValidationError, match="createdAt"):
         ProductPurchase.model_validate(purchase(createdAt="yesterday"))

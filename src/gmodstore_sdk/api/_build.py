@@ -16,17 +16,19 @@ from __future__ import annotations
 import importlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from gmodstore_sdk._base import ApiResponse, BaseApiClient, M, Operation
 from gmodstore_sdk._models import RequestModel
 from gmodstore_sdk._types import RequestTimeout
-from gmodstore_sdk._uploads import FileInput, MultipartBody, UploadProgress
 from gmodstore_sdk.api._extras.recoveries import RECOVERIES
 from gmodstore_sdk.api._operations import encode, segment, timeout
 from gmodstore_sdk.exceptions import ApiTypeError, ApiValueError
 from gmodstore_sdk.model._filter import FilterModel
 from gmodstore_sdk.model._validators import is_uuid
+
+if TYPE_CHECKING:  # uploads load their module when one is sent: importing an API stays cheap
+    from gmodstore_sdk._uploads import FileInput, UploadProgress
 
 __all__ = [
     "CURSOR",
@@ -234,6 +236,7 @@ def build(
         headers=headers,
         timeout=timeout(request_timeout),
         recovery=recovery,
+        resources=names,
     )
 
 
@@ -338,24 +341,53 @@ def build_multipart(
     files: Mapping[str, FileInput | None],
     progress: UploadProgress | None,
     request_timeout: RequestTimeout,
+    *,
+    require_file: bool = True,
 ) -> Operation[M]:
     """An upload: the payload's fields as form fields, each given file as a file part.
 
-    The file is streamed from disk when sent (`MultipartBody`), so memory stays flat.
+    The file is streamed from disk when sent (`MultipartBody`), so memory stays flat. With
+    `require_file=False` (the spec requires no file part: `createProductMedium`) the payload's
+    `type` decides: a `type` naming a file part needs that file, one naming a payload field (a
+    `youtube` medium's `youtube` link) needs that field.
     """
     op = build(client, endpoint, path_args, (), None, request_timeout)
     fields: dict[str, str] = {}
     payload_model = model_class(payload_ref)
+    model = None
     if payload_model is not None:
         model = payload_model.coerce(payload, _snake(payload_model.__name__))
         for key, value in model.model_dump(mode="json", exclude_unset=True).items():
             if value is not None:
                 fields[key] = _form_value(value)
     given = {name: value for name, value in files.items() if value is not None}
-    if not given:
-        raise ApiValueError(f"give the file to upload ({' or '.join(files)})")
+    if require_file:
+        if not given:
+            raise ApiValueError(f"give the file to upload ({' or '.join(files)})")
+    else:
+        _check_parts_for_type(model, files, given)
+    from gmodstore_sdk._uploads import MultipartBody
+
     op.content = MultipartBody(fields, given, progress=progress)
     return op
+
+
+def _check_parts_for_type(
+    model: RequestModel | None, files: Mapping[str, object], given: Mapping[str, object]
+) -> None:
+    """The file part or payload field that a payload's `type` names is given.
+
+    Other parts stay allowed, as the spec allows them (the server ignores them).
+    """
+    kind = getattr(model, "type", None)
+    if not isinstance(kind, str):
+        if not given:
+            raise ApiValueError(f"give the file to upload ({' or '.join(files)})")
+    elif kind in files:
+        if kind not in given:
+            raise ApiValueError(f"type={kind!r} needs the `{kind}` file")
+    elif model is not None and kind in type(model).model_fields and getattr(model, kind) is None:
+        raise ApiValueError(f"type={kind!r} needs the `{kind}` field of the payload")
 
 
 def _form_value(value: object) -> str:

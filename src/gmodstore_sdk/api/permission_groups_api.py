@@ -8,8 +8,8 @@ API v3.
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class PermissionGroupsApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -103,6 +103,9 @@ class PermissionGroupsApi:
 
         Args:
             ids: any number of ids (one request per 100).
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_permission_groups_with_http_info(
             ids, _request_timeout=_request_timeout
@@ -132,6 +135,9 @@ class PermissionGroupsApi:
         Args:
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_permission_groups_with_http_info(
             per_page, cursor, _request_timeout=_request_timeout
@@ -182,6 +188,9 @@ class PermissionGroupsApi:
 
         Args:
             new_permission_group_payload: a `NewPermissionGroupPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_permission_group_with_http_info(
             new_permission_group_payload, _request_timeout=_request_timeout
@@ -217,6 +226,9 @@ class PermissionGroupsApi:
 
         Args:
             permission_group: the `permission_group` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_permission_group_with_http_info(
             permission_group, _request_timeout=_request_timeout
@@ -250,7 +262,10 @@ class PermissionGroupsApi:
         Args:
             permission_group: the `permission_group` id.
             update_permission_group_payload: a `UpdatePermissionGroupPayload`, or a dict of its
-            fields.
+                fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_permission_group_with_http_info(
             permission_group, update_permission_group_payload, _request_timeout=_request_timeout
@@ -289,6 +304,9 @@ class PermissionGroupsApi:
 
         Args:
             permission_group: the `permission_group` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_permission_group_with_http_info(
             permission_group, _request_timeout=_request_timeout

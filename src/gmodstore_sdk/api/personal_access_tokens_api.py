@@ -8,8 +8,8 @@ operations of the API v3.
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class PersonalAccessTokensApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -107,6 +107,9 @@ class PersonalAccessTokensApi:
         Args:
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_personal_access_tokens_with_http_info(
             per_page, cursor, _request_timeout=_request_timeout
@@ -165,9 +168,12 @@ class PersonalAccessTokensApi:
 
         Args:
             new_personal_access_token_payload: a `NewPersonalAccessTokenPayload`, or a dict of its
-            fields.
+                fields.
             two_factor_nonce: sent as the `X-Two-Factor-Nonce` header (a `token` from
-            `TwoFactorApi.exchange_totp_for_nonce`; the sandbox requires it here).
+                `TwoFactorApi.exchange_totp_for_nonce`; the sandbox requires it here).
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_personal_access_token_with_http_info(
             new_personal_access_token_payload,
@@ -209,6 +215,9 @@ class PersonalAccessTokensApi:
 
         Args:
             personal_access_token: the `personal_access_token` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_personal_access_token_with_http_info(
             personal_access_token, _request_timeout=_request_timeout
@@ -243,6 +252,9 @@ class PersonalAccessTokensApi:
 
         Args:
             personal_access_token: the `personal_access_token` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_personal_access_token_with_http_info(
             personal_access_token, _request_timeout=_request_timeout
@@ -277,6 +289,9 @@ class PersonalAccessTokensApi:
 
         Args:
             personal_access_token: the `personal_access_token` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_personal_access_token_with_http_info(
             personal_access_token, _request_timeout=_request_timeout

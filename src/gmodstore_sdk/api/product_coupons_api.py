@@ -7,8 +7,8 @@
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class ProductCouponsApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -104,6 +104,9 @@ class ProductCouponsApi:
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
             filter: a `ProductCouponFilter`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_product_coupons_with_http_info(
             product, per_page, cursor, filter, _request_timeout=_request_timeout
@@ -169,6 +172,9 @@ class ProductCouponsApi:
         Args:
             product: the `product` id.
             new_product_coupon_payload: a `NewProductCouponPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_product_coupon_with_http_info(
             product, new_product_coupon_payload, _request_timeout=_request_timeout
@@ -207,6 +213,9 @@ class ProductCouponsApi:
         Args:
             product: the `product` id.
             coupon: the `coupon` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_product_coupon_with_http_info(
             product, coupon, _request_timeout=_request_timeout
@@ -241,6 +250,9 @@ class ProductCouponsApi:
             product: the `product` id.
             coupon: the `coupon` id.
             update_product_coupon_payload: a `UpdateProductCouponPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_product_coupon_with_http_info(
             product, coupon, update_product_coupon_payload, _request_timeout=_request_timeout
@@ -280,6 +292,9 @@ class ProductCouponsApi:
         Args:
             product: the `product` id.
             coupon: the `coupon` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_product_coupon_with_http_info(
             product, coupon, _request_timeout=_request_timeout

@@ -7,8 +7,8 @@
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class ProductMediaApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -132,6 +132,9 @@ class ProductMediaApi:
             product: the `product` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_product_media_with_http_info(
             product, per_page, cursor, _request_timeout=_request_timeout
@@ -194,9 +197,14 @@ class ProductMediaApi:
         Args:
             product: the `product` id.
             new_product_medium_payload: a `NewProductMediumPayload`, or a dict of its fields.
-            image: the file: a path, bytes or a binary file object (streamed).
-            video: the file: a path, bytes or a binary file object (streamed).
+            image: the file when `type` is "image": a path, bytes or a binary file object
+                (streamed).
+            video: the file when `type` is "video": a path, bytes or a binary file object
+                (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_product_medium_with_http_info(
             product,
@@ -227,6 +235,7 @@ class ProductMediaApi:
             {"image": image, "video": video},
             progress,
             _request_timeout,
+            require_file=False,
         )
         return self.api_client._request(op)
 
@@ -244,6 +253,9 @@ class ProductMediaApi:
         Args:
             product: the `product` id.
             medium: the `medium` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_product_medium_with_http_info(
             product, medium, _request_timeout=_request_timeout
@@ -278,6 +290,9 @@ class ProductMediaApi:
             product: the `product` id.
             medium: the `medium` id.
             update_product_medium_payload: a `UpdateProductMediumPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_product_media_with_http_info(
             product, medium, update_product_medium_payload, _request_timeout=_request_timeout
@@ -317,6 +332,9 @@ class ProductMediaApi:
         Args:
             product: the `product` id.
             medium: the `medium` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_product_medium_with_http_info(
             product, medium, _request_timeout=_request_timeout
@@ -351,6 +369,9 @@ class ProductMediaApi:
             product: the `product` id.
             file: the file: a path, bytes or a binary file object (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.upload_product_background_with_http_info(
             product, file, progress=progress, _request_timeout=_request_timeout
@@ -393,6 +414,9 @@ class ProductMediaApi:
             product: the `product` id.
             file: the file: a path, bytes or a binary file object (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.upload_product_page_header_with_http_info(
             product, file, progress=progress, _request_timeout=_request_timeout
@@ -435,6 +459,9 @@ class ProductMediaApi:
             product: the `product` id.
             file: the file: a path, bytes or a binary file object (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.upload_product_big_header_with_http_info(
             product, file, progress=progress, _request_timeout=_request_timeout
@@ -477,6 +504,9 @@ class ProductMediaApi:
             product: the `product` id.
             file: the file: a path, bytes or a binary file object (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.upload_product_listing_header_with_http_info(
             product, file, progress=progress, _request_timeout=_request_timeout
@@ -607,6 +637,7 @@ class AsyncProductMediaApi:
             {"image": image, "video": video},
             progress,
             _request_timeout,
+            require_file=False,
         )
         return await self.api_client._request(op)
 

@@ -8,8 +8,8 @@ API v3.
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class ProductPurchasesApi(ProductPurchasesExtras):
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -102,6 +102,9 @@ class ProductPurchasesApi(ProductPurchasesExtras):
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
             filter: a `ProductPurchaseFilter`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_product_purchases_with_http_info(
             product, per_page, cursor, filter, _request_timeout=_request_timeout
@@ -167,6 +170,9 @@ class ProductPurchasesApi(ProductPurchasesExtras):
         Args:
             product: the `product` id.
             new_product_purchase_payload: a `NewProductPurchasePayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_product_purchase_with_http_info(
             product, new_product_purchase_payload, _request_timeout=_request_timeout
@@ -207,6 +213,9 @@ class ProductPurchasesApi(ProductPurchasesExtras):
             product: the `product` id.
             purchase: the `purchase` id.
             filter: a `ProductPurchaseFilter`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_product_purchase_with_http_info(
             product, purchase, filter, _request_timeout=_request_timeout
@@ -249,7 +258,10 @@ class ProductPurchasesApi(ProductPurchasesExtras):
             product: the `product` id.
             purchase: the `purchase` id.
             update_product_purchase_payload: a `UpdateProductPurchasePayload`, or a dict of its
-            fields.
+                fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_product_purchase_with_http_info(
             product, purchase, update_product_purchase_payload, _request_timeout=_request_timeout

@@ -8,8 +8,8 @@ v3.
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class ProductVersionsApi(ProductVersionsExtras):
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -125,6 +125,9 @@ class ProductVersionsApi(ProductVersionsExtras):
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
             filter: a `ProductVersionFilter`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_product_versions_with_http_info(
             product, per_page, cursor, filter, _request_timeout=_request_timeout
@@ -194,6 +197,9 @@ class ProductVersionsApi(ProductVersionsExtras):
             new_product_version_payload: a `NewProductVersionPayload`, or a dict of its fields.
             file: the file: a path, bytes or a binary file object (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_product_version_with_http_info(
             product,
@@ -239,6 +245,9 @@ class ProductVersionsApi(ProductVersionsExtras):
         Args:
             product: the `product` id.
             version: the `version` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_product_version_with_http_info(
             product, version, _request_timeout=_request_timeout
@@ -275,7 +284,10 @@ class ProductVersionsApi(ProductVersionsExtras):
             product: the `product` id.
             version: the `version` id.
             update_product_version_payload: a `UpdateProductVersionPayload`, or a dict of its
-            fields.
+                fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_product_version_with_http_info(
             product, version, update_product_version_payload, _request_timeout=_request_timeout
@@ -317,6 +329,9 @@ class ProductVersionsApi(ProductVersionsExtras):
         Args:
             product: the `product` id.
             version: the `version` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_product_version_with_http_info(
             product, version, _request_timeout=_request_timeout
@@ -349,6 +364,9 @@ class ProductVersionsApi(ProductVersionsExtras):
         Args:
             product: the `product` id.
             version: the `version` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_product_download_url_with_http_info(
             product, version, _request_timeout=_request_timeout

@@ -8,8 +8,8 @@ operations of the API v3.
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class TeamWebhookEndpointsApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -157,6 +157,9 @@ class TeamWebhookEndpointsApi:
 
         Args:
             team: the `team` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         self.test_team_webhook_endpoints_with_http_info(team, _request_timeout=_request_timeout)
 
@@ -188,6 +191,9 @@ class TeamWebhookEndpointsApi:
             team: the `team` id.
             webhook_endpoint: the `webhook_endpoint` id.
             webhook_message: the `webhook_message` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         self.resend_team_webhook_endpoint_attempt_with_http_info(
             team, webhook_endpoint, webhook_message, _request_timeout=_request_timeout
@@ -228,6 +234,9 @@ class TeamWebhookEndpointsApi:
             team: the `team` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_team_webhook_endpoints_with_http_info(
             team, per_page, cursor, _request_timeout=_request_timeout
@@ -293,7 +302,10 @@ class TeamWebhookEndpointsApi:
         Args:
             team: the `team` id.
             new_team_webhook_endpoint_payload: a `NewTeamWebhookEndpointPayload`, or a dict of its
-            fields.
+                fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_team_webhook_endpoint_with_http_info(
             team, new_team_webhook_endpoint_payload, _request_timeout=_request_timeout
@@ -334,6 +346,9 @@ class TeamWebhookEndpointsApi:
         Args:
             team: the `team` id.
             webhook_endpoint: the `webhook_endpoint` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_team_webhook_endpoint_with_http_info(
             team, webhook_endpoint, _request_timeout=_request_timeout
@@ -375,7 +390,10 @@ class TeamWebhookEndpointsApi:
             team: the `team` id.
             webhook_endpoint: the `webhook_endpoint` id.
             update_team_webhook_endpoint_payload: a `UpdateTeamWebhookEndpointPayload`, or a dict of
-            its fields.
+                its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_team_webhook_endpoint_with_http_info(
             team,
@@ -420,6 +438,9 @@ class TeamWebhookEndpointsApi:
         Args:
             team: the `team` id.
             webhook_endpoint: the `webhook_endpoint` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_team_webhook_endpoint_with_http_info(
             team, webhook_endpoint, _request_timeout=_request_timeout
@@ -457,6 +478,9 @@ class TeamWebhookEndpointsApi:
         Args:
             team: the `team` id.
             webhook_endpoint: the `webhook_endpoint` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_team_webhook_endpoint_secret_with_http_info(
             team, webhook_endpoint, _request_timeout=_request_timeout
@@ -494,6 +518,9 @@ class TeamWebhookEndpointsApi:
         Args:
             team: the `team` id.
             webhook_endpoint: the `webhook_endpoint` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_team_webhook_endpoint_secret_with_http_info(
             team, webhook_endpoint, _request_timeout=_request_timeout
@@ -535,6 +562,9 @@ class TeamWebhookEndpointsApi:
             webhook_endpoint: the `webhook_endpoint` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_team_webhook_endpoint_attempts_with_http_info(
             team, webhook_endpoint, per_page, cursor, _request_timeout=_request_timeout

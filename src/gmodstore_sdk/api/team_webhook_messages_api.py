@@ -8,8 +8,8 @@ operations of the API v3.
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class TeamWebhookMessagesApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -88,6 +88,9 @@ class TeamWebhookMessagesApi:
             team: the `team` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_team_webhook_messages_with_http_info(
             team, per_page, cursor, _request_timeout=_request_timeout
@@ -151,6 +154,9 @@ class TeamWebhookMessagesApi:
         Args:
             team: the `team` id.
             webhook_message: the `webhook_message` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_team_webhook_message_with_http_info(
             team, webhook_message, _request_timeout=_request_timeout
@@ -192,6 +198,9 @@ class TeamWebhookMessagesApi:
             webhook_message: the `webhook_message` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_team_webhook_message_attempts_with_http_info(
             team, webhook_message, per_page, cursor, _request_timeout=_request_timeout

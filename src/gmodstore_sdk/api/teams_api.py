@@ -7,8 +7,8 @@
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class TeamsApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -100,6 +100,9 @@ class TeamsApi:
 
         Args:
             ids: any number of ids (one request per 100).
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_teams_with_http_info(ids, _request_timeout=_request_timeout).data
 
@@ -127,6 +130,9 @@ class TeamsApi:
         Args:
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_teams_with_http_info(
             per_page, cursor, _request_timeout=_request_timeout
@@ -172,6 +178,9 @@ class TeamsApi:
 
         Args:
             new_team_payload: a `NewTeamPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_team_with_http_info(
             new_team_payload, _request_timeout=_request_timeout
@@ -207,6 +216,9 @@ class TeamsApi:
 
         Args:
             team: the `team` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_team_with_http_info(team, _request_timeout=_request_timeout).data
 
@@ -234,6 +246,9 @@ class TeamsApi:
         Args:
             team: the `team` id.
             update_team_payload: a `UpdateTeamPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_team_with_http_info(
             team, update_team_payload, _request_timeout=_request_timeout
@@ -272,7 +287,10 @@ class TeamsApi:
         Args:
             team: the `team` id.
             two_factor_nonce: sent as the `X-Two-Factor-Nonce` header (a `token` from
-            `TwoFactorApi.exchange_totp_for_nonce`; the sandbox requires it here).
+                `TwoFactorApi.exchange_totp_for_nonce`; the sandbox requires it here).
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_team_with_http_info(
             team, two_factor_nonce=two_factor_nonce, _request_timeout=_request_timeout

@@ -8,8 +8,8 @@ the API v3.
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class TicketAttachmentsApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -91,6 +91,9 @@ class TicketAttachmentsApi:
             ticket: the `ticket` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_ticket_attachments_with_http_info(
             ticket, per_page, cursor, _request_timeout=_request_timeout
@@ -152,6 +155,9 @@ class TicketAttachmentsApi:
             ticket: the `ticket` id.
             file: the file: a path, bytes or a binary file object (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_ticket_attachment_with_http_info(
             ticket, file, progress=progress, _request_timeout=_request_timeout
@@ -192,6 +198,9 @@ class TicketAttachmentsApi:
         Args:
             ticket: the `ticket` id.
             attachment: the `attachment` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_ticket_attachment_with_http_info(
             ticket, attachment, _request_timeout=_request_timeout
@@ -229,6 +238,9 @@ class TicketAttachmentsApi:
         Args:
             ticket: the `ticket` id.
             attachment: the `attachment` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_ticket_attachment_with_http_info(
             ticket, attachment, _request_timeout=_request_timeout

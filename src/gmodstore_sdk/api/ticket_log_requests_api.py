@@ -8,8 +8,8 @@ the API v3.
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class TicketLogRequestsApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -65,6 +65,9 @@ class TicketLogRequestsApi:
             log_request_id: the `logRequestId` id.
             file: the file: a path, bytes or a binary file object (streamed).
             progress: called with (bytes sent, total bytes or None) as the upload goes.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.upload_log_to_ticket_with_http_info(
             log_request_id, file, progress=progress, _request_timeout=_request_timeout

@@ -7,8 +7,8 @@
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class TicketMessagesApi(TicketMessagesExtras):
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -135,6 +135,9 @@ class TicketMessagesApi(TicketMessagesExtras):
             ticket: the `ticket` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_ticket_messages_with_http_info(
             ticket, per_page, cursor, _request_timeout=_request_timeout
@@ -194,6 +197,9 @@ class TicketMessagesApi(TicketMessagesExtras):
         Args:
             ticket: the `ticket` id.
             new_ticket_message_payload: a `NewTicketMessagePayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_ticket_message_with_http_info(
             ticket, new_ticket_message_payload, _request_timeout=_request_timeout
@@ -232,6 +238,9 @@ class TicketMessagesApi(TicketMessagesExtras):
         Args:
             ticket: the `ticket` id.
             message: the `message` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_ticket_message_with_http_info(
             ticket, message, _request_timeout=_request_timeout
@@ -266,6 +275,9 @@ class TicketMessagesApi(TicketMessagesExtras):
             ticket: the `ticket` id.
             message: the `message` id.
             update_ticket_message_payload: a `UpdateTicketMessagePayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.update_ticket_message_with_http_info(
             ticket, message, update_ticket_message_payload, _request_timeout=_request_timeout
@@ -305,6 +317,9 @@ class TicketMessagesApi(TicketMessagesExtras):
         Args:
             ticket: the `ticket` id.
             message: the `message` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_ticket_message_with_http_info(
             ticket, message, _request_timeout=_request_timeout
@@ -337,6 +352,9 @@ class TicketMessagesApi(TicketMessagesExtras):
         Args:
             ticket: the `ticket` id.
             message: the `message` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.restore_ticket_message_with_http_info(
             ticket, message, _request_timeout=_request_timeout
@@ -373,6 +391,9 @@ class TicketMessagesApi(TicketMessagesExtras):
             message: the `message` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_ticket_message_revisions_with_http_info(
             ticket, message, per_page, cursor, _request_timeout=_request_timeout
@@ -440,6 +461,9 @@ class TicketMessagesApi(TicketMessagesExtras):
             ticket: the `ticket` id.
             message: the `message` id.
             revision: the `revision` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_ticket_message_revision_with_http_info(
             ticket, message, revision, _request_timeout=_request_timeout

@@ -7,8 +7,8 @@
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class TicketTagsApi:
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -83,6 +83,9 @@ class TicketTagsApi:
             ticket: the `ticket` id.
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_ticket_tags_with_http_info(
             ticket, per_page, cursor, _request_timeout=_request_timeout
@@ -141,6 +144,9 @@ class TicketTagsApi:
         Args:
             ticket: the `ticket` id.
             new_ticket_tag_payload: a `NewTicketTagPayload`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.create_ticket_tag_with_http_info(
             ticket, new_ticket_tag_payload, _request_timeout=_request_timeout
@@ -179,6 +185,9 @@ class TicketTagsApi:
         Args:
             ticket: the `ticket` id.
             tag: the `tag` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.delete_ticket_tag_with_http_info(
             ticket, tag, _request_timeout=_request_timeout

@@ -7,8 +7,8 @@
 
 Each method validates its arguments (`ApiTypeError` / `ApiValueError`, nothing sent), sends one
 request (plus retries) and returns the parsed model; `*_with_http_info` also returns the status code
-and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, or None for
-no timeout).
+and headers. Every method takes `_request_timeout` (seconds, a `(connect, read)` tuple, a `Timeout`,
+or None for no limit but the client's `deadline`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class UsersApi(UsersExtras):
 
     Args:
         api_client: the client to send through; a new `ApiClient()` (configured from the
-        environment) when omitted.
+            environment) when omitted.
     """
 
     def __init__(self, api_client: ApiClient | None = None) -> None:
@@ -74,6 +74,11 @@ class UsersApi(UsersExtras):
         """Fetch the current authenticated user and their access token.
 
         Needs a token (no particular scope).
+
+        Args:
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_me_with_http_info(_request_timeout=_request_timeout).data
 
@@ -98,6 +103,9 @@ class UsersApi(UsersExtras):
 
         Args:
             ids: any number of ids (one request per 100).
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_users_with_http_info(ids, _request_timeout=_request_timeout).data
 
@@ -127,6 +135,9 @@ class UsersApi(UsersExtras):
             per_page: items per page (1..100; the server's default is 24).
             cursor: `cursors.next` (or `.prev`) of a previous page.
             filter: a `UserFilter`, or a dict of its fields.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.list_users_with_http_info(
             per_page, cursor, filter, _request_timeout=_request_timeout
@@ -176,6 +187,9 @@ class UsersApi(UsersExtras):
 
         Args:
             user: the `user` id.
+            _request_timeout: this call's time limits: seconds, a `(connect, read)` tuple, a
+                `Timeout` (`connect`, `read`, `attempt`, `total`), or None for none but the client's
+                `deadline`; the client's timeouts when omitted.
         """
         return self.get_user_with_http_info(user, _request_timeout=_request_timeout).data
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 from gmodstore_sdk._models import BaseModel
 
@@ -18,7 +19,32 @@ def _assume_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
+class _UtcSchema:
+    """The pydantic schema of `UtcDatetime`: aware datetimes in Rust alone, naive ones via Python.
+
+    The API sends an offset on every timestamp, so the first choice (an aware datetime, checked by
+    pydantic-core without calling back into Python) almost always wins; only a value without an
+    offset reaches `_assume_utc`. An `AfterValidator` on every datetime cost a Python call per
+    value: about a tenth of the parse time of a 100-item page.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.union_schema(
+            [
+                core_schema.datetime_schema(tz_constraint="aware"),
+                core_schema.no_info_after_validator_function(
+                    _assume_utc, core_schema.datetime_schema(tz_constraint="naive")
+                ),
+            ],
+            mode="left_to_right",
+            custom_error_type="utc_datetime",
+            custom_error_message="Input should be an ISO 8601 date-time",
+        )
+
+
+UtcDatetime = Annotated[datetime, _UtcSchema()]
 """A timezone-aware `datetime`; a value sent without an offset is taken as UTC."""
 
 
