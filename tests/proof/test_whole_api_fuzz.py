@@ -615,3 +615,21 @@ def test_linked_scenarios_conform(fuzzed: Fuzzed) -> None:
     Scenarios.run(settings=hypothesis_settings(p.scenarios, stateful_step_count=p.steps))
     # The declared links were followed, not only the roots called.
     assert sent and linked, sent
+
+
+def test_fuzz_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ci` is the default; `full` runs at least 100 examples per operation and mode everywhere;
+    an unknown profile name is an error, not a silent fallback."""
+    import _fuzz
+
+    monkeypatch.delenv(_fuzz.PROFILE_ENV, raising=False)
+    assert profile().name == "ci"
+    monkeypatch.setenv(_fuzz.PROFILE_ENV, "full")
+    full = profile()
+    assert full.name == "full"
+    assert min(full.examples.values()) >= 100
+    assert set(full.examples) == set(_fuzz.PROFILES["ci"].examples)
+    assert full.scenarios > _fuzz.PROFILES["ci"].scenarios
+    monkeypatch.setenv(_fuzz.PROFILE_ENV, "fast")
+    with pytest.raises(ValueError, match="fast"):
+        profile()
