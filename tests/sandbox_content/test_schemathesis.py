@@ -19,7 +19,7 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     response_schema_conformance,
 )
 
+from _fuzz import hypothesis_settings, nothing_to_negate, profile  # noqa: E402
 from gmodstore_sandbox.testing import Sandbox, run_sandbox  # noqa: E402
 
 from .conftest import CONTENT_SCOPES, LIMITS, POSTGRES_ENV  # noqa: E402
@@ -36,7 +37,7 @@ from .files import png, zip_bytes  # noqa: E402
 REFERENCE = (
     Path(__file__).resolve().parents[2].parent / "shared/reference/pivity-api-v3.openapi.json"
 )
-MAX_EXAMPLES = 10
+SUITE = "content"  # example counts: tests/_fuzz.py
 TAGS = {"Product Versions", "Product Media", "Product Coupons", "Product Reviews"}
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -161,6 +162,8 @@ def test_content_operations_of_the_reference(
     checks = [not_a_server_error, response_schema_conformance, content_type_conformance]
     for result in schema.get_all_operations():
         op = result.ok()
+        if mode == "negative" and nothing_to_negate(op):
+            continue
         wanted = {p.name for p in op.path_parameters}
         strategy = st.one_of(
             op.as_strategy(generation, headers=headers),
@@ -176,14 +179,7 @@ def test_content_operations_of_the_reference(
             ),
         )
 
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
+        @hypothesis_settings(profile().max_examples(SUITE))
         @given(case=strategy)
         def run(case: Any) -> None:
             response = case.call(base_url=sb.url, timeout=20)

@@ -21,7 +21,7 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
+from _fuzz import hypothesis_settings, nothing_to_negate, profile  # noqa: E402
 from gmodstore_sandbox.testing import Sandbox, run_sandbox  # noqa: E402
 
 from .test_statuses import OPERATIONS  # noqa: E402
@@ -39,7 +40,7 @@ from .test_statuses import OPERATIONS  # noqa: E402
 REFERENCE = (
     Path(__file__).resolve().parents[2].parent / "shared/reference/pivity-api-v3.openapi.json"
 )
-MAX_EXAMPLES = 25
+SUITE = "identity"  # example counts: tests/_fuzz.py
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -121,20 +122,15 @@ def test_identity_operations_conform(fuzzed: Sandbox, mode: str) -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == len(OPERATIONS)
     for op in operations:
+        if mode == "negative" and nothing_to_negate(op):
+            continue
         pinned = {k: v for k, v in real.items() if k in {p.name for p in op.path_parameters}}
         strategy = st.one_of(
             op.as_strategy(generation, headers=headers),
             op.as_strategy(generation, headers=headers, path_parameters=pinned),
         )
 
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
+        @hypothesis_settings(profile().max_examples(SUITE))
         @given(case=strategy)
         def run(case: Any) -> None:
             response = case.call(base_url=fuzzed.url, timeout=10)

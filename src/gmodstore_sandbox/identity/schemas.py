@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from .. import params
 from ..exceptions import InvalidInput
@@ -98,6 +105,15 @@ def _json_text(value: str | None) -> str | None:
 
 class _Payload(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold U+0000 (the insert failed: a 500); SQLite would store it.
+        # Refused on every backend alike, as a 400 naming the field.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class TeamCreate(_Payload):
@@ -224,7 +240,8 @@ def _parse_filter(name: str, kind: FilterKind, value: str) -> Any:
         limit = params.MAX_FILTER_VALUES
         raise InvalidInput({field: [f"The {field} filter accepts at most {limit} values."]})
     if kind == "int":
-        if not all(i.isascii() and i.isdigit() and len(i) <= 19 for i in items):
+        # int64, as the columns: 19 digits reach past 2**63 - 1 (the query failed: a 500).
+        if not all(i.isascii() and i.isdigit() and len(i) <= 19 and int(i) < 2**63 for i in items):
             raise InvalidInput({field: [f"Each {field} value must be an integer."]})
         return tuple(int(i) for i in items)
     return items
