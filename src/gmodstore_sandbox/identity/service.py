@@ -142,6 +142,7 @@ class IdentityService:
         self._forget = forget_token
         self._touched: dict[str, float] = {}
         self._touch_lock = threading.Lock()
+        self._user_queries = repo.UserQueries(engine)
 
     # --- shared helpers ----------------------------------------------------------------------
 
@@ -279,9 +280,21 @@ class IdentityService:
             return {"data": self._users(conn, caller, rows)}
 
     def get_user(self, caller: Caller, *, user: str) -> dict[str, Any]:
+        """One prepared round trip; the bans are read only for a user who has one in force."""
         caller.require("users:read")
-        with self.engine.connect() as conn:
-            return {"data": self._users(conn, caller, [self._user(conn, caller, user)])[0]}
+        now = utcnow()
+        found = self._user_queries.get_user(user_id=_id(user, UserNotFound), now=now)
+        if found is None:
+            raise UserNotFound()
+        row, teams_count, banned = found
+        bans: set[str] = set()
+        if banned:
+            with self.engine.connect() as conn:
+                bans = repo.user_ban_properties(conn, user_ids=[row.id], now=now).get(row.id, set())
+        user_data = wire.user_dict(
+            row, ban_properties=bans, teams_count=teams_count, with_email=row.id == caller.user_id
+        )
+        return {"data": user_data}
 
     def list_user_teams(
         self, caller: Caller, *, user: str, query: wire.ListQuery

@@ -14,9 +14,11 @@ from typing import Any, TypeAlias, TypeVar, cast
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     Row,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 
+from ..storage.prepared import PreparedSelect
 from ..storage.tables import AccessToken, Product, Purchase, Team, TeamMember, User
 from .cursor import Key
 from .tables import PermissionGroup, TwoFactorNonce, UserBadge, UserBan
@@ -42,6 +45,7 @@ __all__ = [
     "get_teams",
     "get_tokens",
     "get_users",
+    "UserQueries",
     "insert_badge",
     "insert_ban",
     "insert_nonce",
@@ -113,6 +117,54 @@ def list_users(conn: Connection, *, steam_ids: Collection[int] | None, page: Pag
 
 def get_users(conn: Connection, *, ids: Collection[uuid.UUID]) -> Rows:
     return conn.execute(select(*USER_COLUMNS).where(User.id.in_(ids))).all()
+
+
+def _bans_in_force(user_id: Any, now: Any) -> ColumnElement[bool]:
+    return and_(
+        UserBan.user_id == user_id,
+        UserBan.unban_id.is_(None),
+        or_(UserBan.end.is_(None), UserBan.end > now),
+    )
+
+
+_USER_WITH_COUNTS = select(
+    *USER_COLUMNS,
+    select(func.count())
+    .select_from(TeamMember)
+    .join(Team, Team.id == TeamMember.team_id)
+    .where(TeamMember.user_id == User.id, Team.deleted_at.is_(None))
+    .scalar_subquery()
+    .label("teams_count"),
+    exists().where(_bans_in_force(User.id, bindparam("now"))).label("banned"),
+).where(User.id == bindparam("id"))
+
+
+class UserRow(tuple[Any, ...]):
+    """A `USER_COLUMNS` row read by `UserQueries`, named like the rows of `get_users`."""
+
+    __slots__ = ()
+    _fields = tuple(c.key for c in USER_COLUMNS)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[self._fields.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+
+class UserQueries:
+    """The GET-one-user query, prepared for one engine (see `PreparedSelect`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._user_with_counts = PreparedSelect(engine, _USER_WITH_COUNTS)
+
+    def get_user(self, *, user_id: uuid.UUID, now: datetime) -> tuple[UserRow, int, bool] | None:
+        """``(row, teams_count, any ban in force)`` in one round trip; None when no such user."""
+        found = self._user_with_counts.first({"id": user_id, "now": now})
+        if found is None:
+            return None
+        *columns, teams_count, banned = found
+        return UserRow(columns), int(teams_count), bool(banned)
 
 
 def user_ban_properties(
