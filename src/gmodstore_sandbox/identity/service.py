@@ -143,6 +143,7 @@ class IdentityService:
         self._touched: dict[str, float] = {}
         self._touch_lock = threading.Lock()
         self._user_queries = repo.UserQueries(engine)
+        self._product_queries = repo.ProductQueries(engine)
 
     # --- shared helpers ----------------------------------------------------------------------
 
@@ -558,14 +559,12 @@ class IdentityService:
 
     def get_product(self, caller: Caller, *, product: str) -> dict[str, Any]:
         caller.require("products:read")
-        product_id = _id(product, ProductNotFound)
-        with self.engine.connect() as conn:
-            rows = repo.get_products(
-                conn, ids=[product_id], viewer_id=caller.user_id, tenant=caller.tenant
-            )
-        if not rows:
+        row = self._product_queries.get_product(
+            product_id=_id(product, ProductNotFound), viewer_id=caller.user_id, tenant=caller.tenant
+        )
+        if row is None:
             raise ProductNotFound()
-        return {"data": wire.product_dict(rows[0])}
+        return {"data": wire.product_dict(row)}
 
     # --- personal access tokens --------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Engine,
     Row,
     Select,
+    String,
     and_,
     bindparam,
     delete,
@@ -24,10 +25,12 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     update,
 )
+from sqlalchemy.sql.selectable import SelectBase
 
 from ..storage.prepared import PreparedSelect
 from ..storage.tables import AccessToken, Product, Purchase, Team, TeamMember, User
@@ -45,6 +48,7 @@ __all__ = [
     "get_teams",
     "get_tokens",
     "get_users",
+    "ProductQueries",
     "UserQueries",
     "insert_badge",
     "insert_ban",
@@ -355,6 +359,51 @@ def user_team_ids(user_id: uuid.UUID) -> Select[Any]:
         .join(Team, Team.id == TeamMember.team_id)
         .where(TeamMember.user_id == user_id, Team.deleted_at.is_(None))
     )
+
+
+def _product_one(on_tenant: bool) -> SelectBase:
+    """`get_products` for one id, with bind parameters (``id``, ``viewer``, ``tenant``)."""
+    member = exists().where(
+        TeamMember.team_id == Product.team_id, TeamMember.user_id == bindparam("viewer")
+    )
+    where = and_(Product.id == bindparam("id"), or_(Product.active.is_(True), member))
+    if on_tenant:  # `_on_tenant`, the tenant bound (" gmodstore.com ")
+        space = literal_column("' '", String())  # inline: PreparedSelect binds only the named
+        spaced = space + Product.active_tenants + space
+        where = and_(where, spaced.contains(bindparam("tenant", type_=String())))
+    return select(*PRODUCT_COLUMNS).where(where)
+
+
+class ProductRow(tuple[Any, ...]):
+    """A `PRODUCT_COLUMNS` row read by `ProductQueries`, named like the rows of `get_products`."""
+
+    __slots__ = ()
+    _fields = tuple(c.key for c in PRODUCT_COLUMNS)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[self._fields.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+
+class ProductQueries:
+    """The GET-one-product query, prepared for one engine (see `PreparedSelect`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._any = PreparedSelect(engine, _product_one(on_tenant=False))
+        self._on_tenant = PreparedSelect(engine, _product_one(on_tenant=True))
+
+    def get_product(
+        self, *, product_id: uuid.UUID, viewer_id: uuid.UUID, tenant: str | None
+    ) -> ProductRow | None:
+        if tenant is None:
+            found = self._any.first({"id": product_id, "viewer": viewer_id})
+        else:
+            found = self._on_tenant.first(
+                {"id": product_id, "viewer": viewer_id, "tenant": f" {tenant} "}
+            )
+        return None if found is None else ProductRow(found)
 
 
 def get_products(
