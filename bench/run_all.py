@@ -40,6 +40,7 @@ QUICK: dict[str, list[str]] = {
     "content_cli": ["--mb", "50"],
     "deadlines": ["--quick"],
     "export": ["--sizes", "10000", "50000"],
+    "fuzz": ["--sqlite-only"],  # the full fuzz profile, on SQLite only (both: ~14 min)
     "import": ["--runs", "8"],
     "listen": ["--events", "50", "--idle", "10"],
     # 4 x 30 calls at 60/min: one full window, then the rest; 2,000 cache checks over 100 users.
