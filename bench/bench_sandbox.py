@@ -103,9 +103,14 @@ def build_database(path: Path, size: int) -> dict[str, Any]:
             user = _hex(rng)
             at = (start + timedelta(milliseconds=i)).strftime(fmt)
             pid = product if i % 10 else others[(i // 10) % 9]
-            users.append((user, None, at))
+            # The identity columns the table requires (steam id and slug unique per user).
+            users.append((user, None, at, 76561198000000000 + i, f"u{i}", "", "", "", at, "A" * 32))
             purchases.append((_hex(rng), uuid.UUID(pid).hex, user, i % 7 == 0, at, at))
-        conn.executemany("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)", users)
+        conn.executemany(
+            "INSERT INTO users (id, name, created_at, steam_id, slug, email, avatar_url, bio,"
+            " last_action_at, totp_secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            users,
+        )
         conn.executemany(
             "INSERT INTO purchases (id, product_id, user_id, revoked, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
