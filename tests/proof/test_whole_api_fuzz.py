@@ -45,9 +45,9 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from _fuzz import COUNTS, REPORT_ENV, hypothesis_settings, nothing_to_negate, profile  # noqa: E402
-from gmodstore_sandbox.testing import Sandbox, run_sandbox  # noqa: E402
+from gmodstore_sandbox.testing import Sandbox  # noqa: E402
 
-from .conftest import POSTGRES_ENV  # noqa: E402
+from .conftest import BACKENDS, own_sandbox  # noqa: E402
 
 REFERENCE = (
     Path(__file__).resolve().parents[2].parent / "shared/reference/pivity-api-v3.openapi.json"
@@ -459,20 +459,9 @@ def _ids(sb: Sandbox, token: str) -> tuple[dict[str, str], dict[str, dict[str, s
     return real, disposable
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ],
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def fuzzed(request: pytest.FixtureRequest) -> Iterator[Fuzzed]:
-    url = None
-    if request.param == "postgres":
-        url = os.environ.get(POSTGRES_ENV)
-        if not url:
-            pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}")
-    with run_sandbox(url, **LIMITS) as sb:
+    with own_sandbox(request.param, **LIMITS) as sb:
         token = sb.token_for(sb.ids.owner_user_id)  # every ability
         real, disposable = _ids(sb, token)
         foreign = {

@@ -19,7 +19,6 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
-    field_validator,
 )
 
 from .. import params
@@ -105,15 +104,6 @@ def _json_text(value: str | None) -> str | None:
 
 class _Payload(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        # PostgreSQL text cannot hold U+0000 (the insert failed: a 500); SQLite would store it.
-        # Refused on every backend alike, as a 400 naming the field.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
-        return value
 
 
 class TeamCreate(_Payload):

@@ -143,17 +143,24 @@ _USER_WITH_COUNTS = select(
 ).where(User.id == bindparam("id"))
 
 
-class UserRow(tuple[Any, ...]):
-    """A `USER_COLUMNS` row read by `UserQueries`, named like the rows of `get_users`."""
+class _NamedRow(tuple[Any, ...]):
+    """A row read by a `PreparedSelect`, its columns named like the rows `Connection` gives."""
 
     __slots__ = ()
-    _fields = tuple(c.key for c in USER_COLUMNS)
+    _fields: tuple[str, ...] = ()
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self[self._fields.index(name)]
         except ValueError:
             raise AttributeError(name) from None
+
+
+class UserRow(_NamedRow):
+    """A `USER_COLUMNS` row read by `UserQueries`, named like the rows of `get_users`."""
+
+    __slots__ = ()
+    _fields = tuple(c.key for c in USER_COLUMNS)
 
 
 class UserQueries:
@@ -374,17 +381,11 @@ def _product_one(on_tenant: bool) -> SelectBase:
     return select(*PRODUCT_COLUMNS).where(where)
 
 
-class ProductRow(tuple[Any, ...]):
+class ProductRow(_NamedRow):
     """A `PRODUCT_COLUMNS` row read by `ProductQueries`, named like the rows of `get_products`."""
 
     __slots__ = ()
     _fields = tuple(c.key for c in PRODUCT_COLUMNS)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[self._fields.index(name)]
-        except ValueError:
-            raise AttributeError(name) from None
 
 
 class ProductQueries:
