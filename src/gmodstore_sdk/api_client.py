@@ -69,7 +69,7 @@ class ApiClient(BaseApiClient):
         super().__init__(configuration, custom_http=http_client is not None, clock=clock, rand=rand)
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = httpx.Client(transport=transport, **self._http_options())
+            http_client = _Client(transport=transport, **self._http_options())
             _install_deadlines(http_client)
         self._http = http_client
         self._sleep = sleep if sleep is not None else time.sleep
@@ -165,7 +165,7 @@ class AsyncApiClient(BaseApiClient):
         super().__init__(configuration, custom_http=http_client is not None, clock=clock, rand=rand)
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = httpx.AsyncClient(transport=transport, **self._http_options())
+            http_client = _AsyncClient(transport=transport, **self._http_options())
             _install_deadlines(http_client)
         self._http = http_client
         self._sleep = sleep if sleep is not None else _anyio_sleep
@@ -228,6 +228,54 @@ class AsyncApiClient(BaseApiClient):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that stays empty: `Set-Cookie` answers are dropped, no `Cookie` is sent.
+
+    The API authenticates every request by its token, so the SDK's own clients keep no state
+    between requests: a cookie set by the API (or a proxy in front of it) is never replayed, not
+    on the next call and not on a download from another host. It also spares every answer httpx's
+    cookie parsing (urllib's request wrapper and an `email.message` of the headers).
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Drop the answer's cookies."""
+
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        """Refuse: the SDK's clients send no cookies."""
+        raise TypeError("the SDK's httpx client sends no cookies; pass your own http_client")
+
+
+_NO_COOKIES = _NoCookies()
+
+
+class _Client(httpx.Client):
+    """The `httpx.Client` the SDK creates: httpx's, with no cookie jar (`_NoCookies`)."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """Always empty."""
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        if cookies:
+            raise TypeError("the SDK's httpx client sends no cookies; pass your own http_client")
+
+
+class _AsyncClient(httpx.AsyncClient):
+    """The `httpx.AsyncClient` the SDK creates, with no cookie jar (as `_Client`)."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """Always empty."""
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        if cookies:
+            raise TypeError("the SDK's httpx client sends no cookies; pass your own http_client")
 
 
 async def _anyio_sleep(seconds: float) -> None:
