@@ -10,9 +10,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
-from starlette.types import Lifespan
+from starlette.types import ASGIApp, Lifespan
 
 from .api import docs, openapi, purchases
+from .api.routetable import RouteTable
 from .content import wiring as content
 from .errors import install_error_handlers
 from .identity import routes as identity_routes
@@ -35,6 +36,18 @@ API_PREFIXES = ("/v3", "/api/v3")
 
 class SandboxApp(FastAPI):
     """FastAPI with the sandbox's OpenAPI additions (security scheme, error responses)."""
+
+    route_table: list[tuple[str, APIRoute]] = []
+    """(prefix, route) of every API route, in the order they are included: see `RouteTable`."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # FastAPI's stack with `RouteTable` (falling back to the router) as its innermost app.
+        router = self.router
+        self.router = RouteTable(router, self.route_table)  # type: ignore[assignment]
+        try:
+            return super().build_middleware_stack()
+        finally:
+            self.router = router
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
@@ -123,13 +136,14 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
     mounted = [(p, router) for p in API_PREFIXES for router in areas] + [("", docs.router)]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix, include_in_schema=prefix != "/api/v3")
+    app.route_table = [
+        (prefix, route)
+        for prefix, router in mounted
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
     install_error_handlers(
         app,
-        routes=[
-            (prefix + route.path, route.methods or set())
-            for prefix, router in mounted
-            for route in router.routes
-            if isinstance(route, APIRoute)
-        ],
+        routes=[(prefix + route.path, route.methods or set()) for prefix, route in app.route_table],
     )
     return app
