@@ -5,6 +5,11 @@ execution context, result metadata, rollback on close) around a query SQLite ans
 the one query behind ``GET`` one purchase, `PreparedSelect` keeps what matters - the SQL compiled by
 SQLAlchemy for the engine's dialect and the same bind/result type processors ``execute`` would
 apply - and skips the rest. The pool still hands out and resets the connection.
+
+On PostgreSQL (psycopg) the SELECT runs in autocommit: one statement needs no transaction of its
+own, and psycopg would otherwise send ``BEGIN`` before it and the pool a ``ROLLBACK`` after it -
+three round trips for one query. The connection goes back to the pool in its usual mode, or is
+discarded if that cannot be restored, so no writer ever gets an autocommit connection.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class PreparedSelect:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self._engine = engine
+        self._autocommit = dialect.name == "postgresql" and dialect.driver == "psycopg"
         self._sql = str(compiled)
         self._positional = compiled.positiontup if dialect.positional else None
         self._binds: dict[str, Processor | None] = {
@@ -51,12 +57,23 @@ class PreparedSelect:
         args: Any = values if self._positional is None else [values[n] for n in self._positional]
         connection = self._engine.raw_connection()
         try:
-            cursor = connection.cursor()
+            driver: Any = connection.dbapi_connection
+            if self._autocommit:
+                driver.autocommit = True
             try:
-                cursor.execute(self._sql, args)
-                row = cursor.fetchone()
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(self._sql, args)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
             finally:
-                cursor.close()
+                if self._autocommit:
+                    try:
+                        driver.autocommit = False
+                    except Exception:
+                        connection.invalidate()  # never back to the pool in autocommit
+                        raise
         finally:
             connection.close()  # back to the pool, which rolls back any open transaction
         if row is None:
