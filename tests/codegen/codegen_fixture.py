@@ -95,6 +95,9 @@ FIXTURE: dict[str, Any] = {
                 "tags": ["Shop Widgets"],
                 "summary": "Create a widget",
                 "operationId": "createWidget",
+                "parameters": [
+                    {"name": "X-Widget-Nonce", "in": "header", "schema": {"type": "string"}}
+                ],
                 "requestBody": {
                     "content": {
                         "application/json": {

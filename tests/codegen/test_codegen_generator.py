@@ -74,6 +74,10 @@ def test_parameters_path_first_in_path_order(project) -> None:  # type: ignore[n
     assert listing.params[0].type.maximum == 50
     assert listing.iter_name == "iter_widgets" and listing.scope == "widgets:read"
     assert project.operations[2].batch and project.operations[2].params[0].name == "ids"
+    create = project.operations[1]
+    assert [(p.wire, p.name, p.location, p.required) for p in create.params] == [
+        ("X-Widget-Nonce", "widget_nonce", "header", False)  # named without its `X-`
+    ]
 
 
 def test_models_by_role(project) -> None:  # type: ignore[no-untyped-def]
@@ -115,6 +119,10 @@ def test_rendered_modules_compile_and_say_they_are_generated(project) -> None:  
     assert "def iter_widgets(" in api and "async def list_widgets(" in api
     assert "Batch(self.api_client, _GET_WIDGETS" in api
     assert "'/shops/{}/widgets/{}/file'" in api
+    # A header parameter: keyword-only after the body, sent under its wire name.
+    assert "header_names=('X-Widget-Nonce',)" in api
+    assert "        *,\n        widget_nonce: str | None = None," in api
+    assert "header_args=(widget_nonce,)" in api
     registry = files["src/gmodstore_sdk/api/_registry.py"]
     assert "operation_id='uploadWidgetFile'" in registry
 
