@@ -257,7 +257,7 @@ def main() -> None:
                 met = "ok" if ratio <= target else "OVER TARGET"
                 verdict = f"target <= {target:.2f}x, {met}"
             print(
-                f"{name:20} median ratio {ratio:.3f}x ({verdict}); "
+                f"{name:20}  median ratio {ratio:.3f}x ({verdict}); "
                 f"CPU per 1,000 calls: SDK {sdk_total / calls * 1000:.3f} s, "
                 f"raw {raw_total / calls * 1000:.3f} s; {args.rounds} rounds x {batch} calls"
             )

@@ -124,8 +124,9 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
     tickets.install(app, engine=engine)
     app.state.webhooks = WebhookService(engine=engine, codec=lambda: app.state.service.codec)
     app.state.limiter = _rate_limiter(settings, extra_engines)
-    # Starlette tries routes in order: the most-read ones first (purchases, then users and
-    # products). No two areas serve overlapping paths, so the order changes no answer.
+    # No two areas serve overlapping paths, so their order changes no answer. An API request is
+    # matched by `RouteTable` (its prefix and first segment); FastAPI's router, which tries the
+    # included routers in this order, answers the rest (404, 405, the docs).
     areas = [
         purchases.router,
         identity_routes.router,
