@@ -130,26 +130,6 @@ def _serve(sock: socket.socket) -> None:
     asyncio.run(main())
 
 
-class _NoCookies(httpx.Cookies):
-    def extract_cookies(self, response: httpx.Response) -> None:
-        pass
-
-
-class _NoCookieClient(httpx.Client):
-    """A raw client spared httpx's cookie handling, as the SDK's own client is."""
-
-    @property  # type: ignore[override]
-    def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
-
-    @cookies.setter
-    def cookies(self, cookies: object) -> None:
-        pass
-
-
-_NO_COOKIES = _NoCookies()
-
-
 def _measure(fn: Callable[[], object], n: int) -> float:
     start = time.process_time()
     for _ in range(n):
@@ -167,6 +147,7 @@ def main() -> None:
     from gmodstore_sdk.api.product_purchases_api import ProductPurchasesApi
     from gmodstore_sdk.api.user_product_purchases_api import UserProductPurchasesApi
     from gmodstore_sdk.api.users_api import UsersApi
+    from gmodstore_sdk.api_client import _Client
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -190,7 +171,8 @@ def main() -> None:
         },
         timeout=httpx.Timeout(30.0, connect=5.0),
     )
-    bare = _NoCookieClient(headers=raw.headers, timeout=raw.timeout)
+    # Raw httpx spared the cookie jar, as the SDK's own client is (its class, with no SDK code).
+    bare = _Client(headers=raw.headers, timeout=raw.timeout)
     get_url = f"{host}/api/v3/products/{PRODUCT}/purchases/{PURCHASE}"
     list_url = f"{host}/api/v3/products/{PRODUCT}/purchases?perPage=100"
     user_url = f"{host}/api/v3/users/{user}"

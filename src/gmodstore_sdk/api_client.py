@@ -244,38 +244,33 @@ class _NoCookies(httpx.Cookies):
 
     def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
         """Refuse: the SDK's clients send no cookies."""
-        raise TypeError("the SDK's httpx client sends no cookies; pass your own http_client")
+        raise TypeError(_NO_COOKIES_MESSAGE)
 
 
 _NO_COOKIES = _NoCookies()
+_NO_COOKIES_MESSAGE = "the SDK's httpx client sends no cookies; pass your own http_client"
 
 
-class _Client(httpx.Client):
+class _Cookieless:
+    """The `cookies` of the SDK's own httpx clients: always empty; setting cookies is refused."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """Always empty."""
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        if cookies:
+            raise TypeError(_NO_COOKIES_MESSAGE)
+
+
+class _Client(_Cookieless, httpx.Client):
     """The `httpx.Client` the SDK creates: httpx's, with no cookie jar (`_NoCookies`)."""
 
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Always empty."""
-        return _NO_COOKIES
 
-    @cookies.setter
-    def cookies(self, cookies: object) -> None:
-        if cookies:
-            raise TypeError("the SDK's httpx client sends no cookies; pass your own http_client")
-
-
-class _AsyncClient(httpx.AsyncClient):
+class _AsyncClient(_Cookieless, httpx.AsyncClient):
     """The `httpx.AsyncClient` the SDK creates, with no cookie jar (as `_Client`)."""
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Always empty."""
-        return _NO_COOKIES
-
-    @cookies.setter
-    def cookies(self, cookies: object) -> None:
-        if cookies:
-            raise TypeError("the SDK's httpx client sends no cookies; pass your own http_client")
 
 
 async def _anyio_sleep(seconds: float) -> None:
